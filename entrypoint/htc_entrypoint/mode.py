@@ -1,0 +1,36 @@
+"""Decide whether this container runs its own pool or uses a site's schedd."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import condor_env
+
+# A host name or address, optionally with a port or a daemon name ("name@host").
+_HOST_RE = re.compile(r"^[A-Za-z0-9_.@:\[\]-]+$")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """The start-up mode and the reason for it, as logged."""
+
+    personal: bool
+    reason: str
+    schedd: str | None = None
+    problem: str | None = None
+
+
+def decide(env: Mapping[str, str]) -> Mode:
+    """Personal pool unless `_CONDOR_SCHEDD_HOST` (or `_condor_SCHEDD_HOST`) names a schedd."""
+    found = condor_env.get(env, "SCHEDD_HOST")
+    if found is None:
+        return Mode(True, "_CONDOR_SCHEDD_HOST is not set")
+    name, value = found
+    value = value.strip()
+    if not value:
+        return Mode(True, f"{name} is empty", problem=f"{name} is empty: unset it for the personal pool, "
+                    "or set it to the site's schedd host name")
+    if not _HOST_RE.match(value):
+        return Mode(False, f"{name} is set", schedd=value,
+                    problem=f"{name}={value!r} is not a host name: set it to the site's schedd host name")
+    return Mode(False, f"{name}={value}", schedd=value)

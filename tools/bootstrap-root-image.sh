@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Make a debian:trixie-slim-like image from Debian's packages, for engines that
+# cannot pull one. The mirror comes from DEBIAN_MIRROR or the host's apt setup.
+set -euo pipefail
+
+image=${1:?usage: bootstrap-root-image.sh IMAGE [SUITE]}
+suite=${2:-trixie}
+
+# First configured Debian archive (and its security archive) on this host.
+host_repo() {
+    apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
+        awk -v want="$1" '($2 ~ /-security$/) == (want == "security") { sub("/$", "", $1); print $1; exit }'
+}
+mirror=${DEBIAN_MIRROR:-$(host_repo main)}
+security=${DEBIAN_SECURITY_MIRROR:-$(host_repo security)}
+if [ -z "$mirror" ]; then
+    echo "bootstrap-root-image: no Debian mirror found; set DEBIAN_MIRROR=http://<mirror>/debian" >&2
+    exit 1
+fi
+command -v mmdebstrap >/dev/null || {
+    echo "bootstrap-root-image: mmdebstrap is missing; run: apt-get install mmdebstrap" >&2
+    exit 1
+}
+
+sources=("deb $mirror $suite main" "deb $mirror $suite-updates main")
+[ -n "$security" ] && sources+=("deb $security $suite-security main")
+
+echo "bootstrap-root-image: building $image from $mirror ($suite)" >&2
+# minbase plus the slim image's rules: no docs, man pages or locales, no recommends.
+mmdebstrap --quiet --variant=minbase --format=tar \
+    --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+    "$suite" - "${sources[@]}" |
+    docker import --change 'CMD ["bash"]' \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        - "$image"
