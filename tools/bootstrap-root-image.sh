@@ -8,6 +8,7 @@ suite=${2:-trixie}
 
 # First configured Debian archive (and its security archive) on this host.
 host_repo() {
+    # shellcheck disable=SC2016  # apt's own $(VAR) format, not a shell expansion
     apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
         awk -v want="$1" '($2 ~ /-security$/) == (want == "security") { sub("/$", "", $1); print $1; exit }'
 }
@@ -27,6 +28,7 @@ sources=("deb $mirror $suite main" "deb $mirror $suite-updates main")
 
 echo "bootstrap-root-image: building $image from $mirror ($suite)" >&2
 # minbase plus the slim image's rules: no docs, man pages or locales, no recommends.
+# shellcheck disable=SC2016  # the hook's $1 is expanded by mmdebstrap
 mmdebstrap --quiet --variant=minbase --format=tar \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \

@@ -53,6 +53,12 @@ def command(args: list[str], env: Mapping[str, str]) -> Command:
         log.error(f"DOCKER_STACKS_JUPYTER_CMD={app!r} is not one of {', '.join(JUPYTER_CMDS)}: using lab")
         app = "lab"
     listen = port(env)
-    argv = ["jupyter", app, "--ServerApp.ip=0.0.0.0", f"--ServerApp.port={listen}",
-            "--ServerApp.open_browser=False", *notebook_args(env)]
+    argv = [
+        "jupyter",
+        app,
+        "--ServerApp.ip=0.0.0.0",
+        f"--ServerApp.port={listen}",
+        "--ServerApp.open_browser=False",
+        *notebook_args(env),
+    ]
     return Command(argv, f"http://127.0.0.1:{listen}/api")

@@ -28,9 +28,16 @@ def decide(env: Mapping[str, str]) -> Mode:
     name, value = found
     value = value.strip()
     if not value:
-        return Mode(True, f"{name} is empty", problem=f"{name} is empty: unset it for the personal pool, "
-                    "or set it to the site's schedd host name")
+        return Mode(
+            True,
+            f"{name} is empty",
+            problem=f"{name} is empty: unset it for the personal pool, or set it to the site's schedd host name",
+        )
     if not _HOST_RE.match(value):
-        return Mode(False, f"{name} is set", schedd=value,
-                    problem=f"{name}={value!r} is not a host name: set it to the site's schedd host name")
+        return Mode(
+            False,
+            f"{name} is set",
+            schedd=value,
+            problem=f"{name}={value!r} is not a host name: set it to the site's schedd host name",
+        )
     return Mode(False, f"{name}={value}", schedd=value)

@@ -79,31 +79,38 @@ def status(env: Mapping[str, str]) -> dict[str, list[str]]:
     try:
         out = subprocess.run(
             ["condor_status", "-any", "-af", "MyType", "TotalSlotCpus", "TotalSlotMemory"],
-            env=dict(env), capture_output=True, text=True, timeout=10, check=False,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return {}
     return {fields[0]: fields[1:] for fields in (line.split() for line in out.splitlines()) if fields}
 
 
-def wait_ready(env: Mapping[str, str], master: subprocess.Popen[bytes] | None,
-               timeout: float = READY_TIMEOUT, interval: float = 0.1, report: bool = True) -> bool:
+def wait_ready(
+    env: Mapping[str, str],
+    master: subprocess.Popen[bytes] | None,
+    timeout: float = READY_TIMEOUT,
+    interval: float = 0.1,
+    report: bool = True,
+) -> bool:
     """Wait until the startd and the schedd have advertised; log one line either way if `report`."""
     started = time.monotonic()
     state = state_dir(env)
     while time.monotonic() - started < timeout:
         if master is not None and master.poll() is not None:
-            log.error(f"condor_master exited with code {master.returncode}: "
-                      f"see {state}/log/MasterLog")
+            log.error(f"condor_master exited with code {master.returncode}: see {state}/log/MasterLog")
             return False
         daemons = status(env)
         machine = daemons.get("Machine")
         if machine and "Scheduler" in daemons:
             if not report:
                 return True
-            cpus, memory = (machine + ["?", "?"])[:2]
-            log.info(f"pool ready: {cpus} CPUs, {memory} MB "
-                     f"({time.monotonic() - started:.1f} s)")
+            cpus, memory = [*machine, "?", "?"][:2]
+            log.info(f"pool ready: {cpus} CPUs, {memory} MB ({time.monotonic() - started:.1f} s)")
             return True
         time.sleep(interval)
     if report:

@@ -13,11 +13,14 @@ def check(env: Mapping[str, str], schedd: str) -> int:
     collector = condor_env.get(env, "COLLECTOR_HOST")
     where = f"schedd {schedd!r} (collector {collector[1]!r})" if collector else f"schedd {schedd!r}"
     try:
-        done = subprocess.run(["condor_q", "-totals"], env=dict(env), capture_output=True,
-                              text=True, timeout=CHECK_TIMEOUT, check=False)
+        done = subprocess.run(
+            ["condor_q", "-totals"], env=dict(env), capture_output=True, text=True, timeout=CHECK_TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
-        log.warn(f"{where} did not answer within {CHECK_TIMEOUT:.0f} s: check _CONDOR_SCHEDD_HOST "
-                 "and _CONDOR_COLLECTOR_HOST; Jupyter starts anyway")
+        log.warn(
+            f"{where} did not answer within {CHECK_TIMEOUT:.0f} s: check _CONDOR_SCHEDD_HOST "
+            "and _CONDOR_COLLECTOR_HOST; Jupyter starts anyway"
+        )
         return 1
     except OSError as exc:
         log.warn(f"cannot run condor_q to check {where}: {exc}")

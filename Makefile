@@ -1,0 +1,81 @@
+# HTC Notebooks: build, run and test the image family.
+# `make run` serves the base notebook; `make test` builds and tests every image.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ORG ?= htcondor
+ROOT_IMAGE ?= debian:trixie-slim
+# No registry answers on some machines: give up pulling after this many seconds.
+PULL_TIMEOUT ?= 60
+RUN_NAME ?= htc-notebook
+RUN_PORT ?= 8888
+# Parents come before children.
+IMAGES := $(shell python3 tests/images.py)
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
+
+.PHONY: help root-image build run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+
+help: ## this list
+	@sed -nE 's/^([a-z-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
+	  awk -F '\t' '{printf "  %-18s %s\n", $$1, $$2}'
+	@echo "  IMAGE is one of: $(IMAGES)"
+
+root-image: ## the Debian base image: pulled, or else made locally with mmdebstrap
+	@docker image inspect $(ROOT_IMAGE) >/dev/null 2>&1 \
+	  || timeout $(PULL_TIMEOUT) docker pull $(ROOT_IMAGE) \
+	  || tools/bootstrap-root-image.sh $(ROOT_IMAGE)
+
+build: $(addprefix build-,$(IMAGES)) ## build every image, in order
+
+$(addprefix build-,$(IMAGES)): build-%: root-image ## build one image and those it is built on, e.g. build-base-notebook
+	@for image in $$(python3 tests/images.py $*); do \
+	  echo "== building $$image"; \
+	  ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) docker buildx bake --load --progress=plain $$image; \
+	done
+
+run: build-base-notebook ## serve the base notebook on port 8888 and print its URL
+	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
+	@docker run -d --name $(RUN_NAME) -p 127.0.0.1:$(RUN_PORT):8888 $(ORG)/htc-base-notebook:latest >/dev/null
+	@for _ in $$(seq 600); do \
+	  url=$$(docker logs $(RUN_NAME) 2>&1 | grep -oE 'http://127\.0\.0\.1:8888/lab\?token=[0-9a-f]+' | head -n 1) || true; \
+	  if [ -n "$$url" ]; then echo "$${url/:8888/:$(RUN_PORT)}"; echo "(stop it with: make stop)"; exit 0; fi; \
+	  docker inspect -f '{{.State.Running}}' $(RUN_NAME) | grep -q true || { docker logs $(RUN_NAME); exit 1; }; \
+	  sleep 0.1; \
+	done; echo "Jupyter did not start within 60 s; see: docker logs $(RUN_NAME)" >&2; exit 1
+
+stop: ## stop what `make run` started
+	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
+
+$(VENV)/.done: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r tests/requirements.txt
+	touch $@
+
+unit: $(VENV)/.done ## entrypoint unit tests, on the host, without Docker
+	$(PYTEST) tests/entrypoint
+
+test: unit build ## build and test every image
+	@for image in $(IMAGES); do \
+	  echo "== testing $$image"; $(PYTEST) tests --image $$image || exit 1; \
+	done
+
+$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e.g. test-base-notebook
+	$(PYTEST) tests --image $*
+
+lint: $(VENV)/.done ## hadolint, shellcheck, ruff
+	$(VENV)/bin/hadolint */Dockerfile
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh
+	$(VENV)/bin/ruff check entrypoint tests
+	$(VENV)/bin/ruff format --check entrypoint tests
+
+bench: build-base-notebook $(VENV)/.done ## speed and size benchmarks (bench/)
+	$(PY) bench/run.py
+
+clean: stop ## remove the images and test containers this project made
+	-docker ps -aq --filter label=org.htcondor.test | xargs -r docker rm -f
+	-docker images -q '$(ORG)/htc-*' | sort -u | xargs -r docker rmi -f
+	rm -rf $(VENV)

@@ -1,0 +1,41 @@
+"""The talk's seed example, through the personal pool, as a script and as a notebook."""
+
+import json
+
+from tests.containers import Container
+
+SEED = """
+import htmap
+
+def double(x):
+    return 2 * x
+
+doubled = htmap.map(double, range(10), tag="{tag}")
+print(list(doubled))
+"""
+EXPECTED = "[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]"
+
+
+def test_seed_example_as_a_script(container: Container) -> None:
+    container.exec("sh", "-c", f"cat > /tmp/seed.py <<'EOF'\n{SEED.format(tag='Simulation1')}\nEOF")
+    done = container.exec("python", "/tmp/seed.py", check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == EXPECTED
+    loaded = container.python("import htmap; m = htmap.load('Simulation1'); print(list(m))")
+    assert loaded.strip() == EXPECTED
+    status = container.exec("htmap", "status").stdout
+    assert "Simulation1" in status
+
+
+def test_seed_example_in_a_notebook(container: Container) -> None:
+    outputs = container.run_notebook(
+        [
+            SEED.format(tag="NotebookSimulation1"),
+            "doubled.wait(show_progress_bar=True)",
+        ]
+    )
+    text = "".join(out.get("text", "") for out in outputs[0])
+    assert EXPECTED in text
+    # HTMap draws a text tqdm bar, which JupyterLab redraws in place on each carriage return.
+    bar = "".join(out.get("text", "") for out in outputs[1] if out.get("name") == "stderr")
+    assert "NotebookSimulation1: 100%|##########| 10/10" in bar, json.dumps(outputs[1])[:2000]

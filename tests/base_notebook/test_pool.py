@@ -1,0 +1,34 @@
+"""The personal pool: one slot of the container, run by the notebook user, private to the container."""
+
+from tests.containers import Container
+
+
+def test_one_partitionable_slot_with_the_containers_cpus(container: Container) -> None:
+    # Dynamic slots that earlier jobs carved from it may be listed too.
+    parents = container.exec("condor_status", "-const", "PartitionableSlot", "-af", "TotalSlotCpus").stdout
+    assert parents.split() == [container.exec("nproc").stdout.strip()]
+
+
+def test_every_process_runs_as_the_notebook_user(container: Container) -> None:
+    processes = container.processes()
+    daemons = {name for user, name in processes if name.startswith("condor_")}
+    assert {"condor_master", "condor_collecto", "condor_negotiat", "condor_schedd", "condor_startd"} <= daemons
+    assert [p for p in processes if p[0] != "jovyan"] == []
+
+
+def test_pool_listens_only_on_loopback(container: Container) -> None:
+    # /proc/net/tcp: local address, state 0A = LISTEN; 0100007F is 127.0.0.1.
+    listening = container.python(
+        "for line in open('/proc/net/tcp').read().splitlines()[1:]:\n"
+        "    f = line.split()\n"
+        "    if f[3] == '0A': print(f[1])\n"
+    ).split()
+    ports = {addr: int(addr.split(":")[1], 16) for addr in listening}
+    public = [addr for addr, port in ports.items() if not addr.startswith("0100007F") and port != 8888]
+    assert public == [], f"listening beyond loopback: {public}"
+    assert "0100007F:2592" in ports  # 9618, the shared port
+
+
+def test_state_lives_under_the_home(container: Container) -> None:
+    assert container.host.file("/home/jovyan/.condor/state/spool").is_directory
+    assert container.host.file("/home/jovyan/.condor/state/passwords.d").mode == 0o700

@@ -1,0 +1,71 @@
+"""Start-up of the base image: modes, Jupyter's token, a mounted home, health, stop."""
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.containers import Container, Containers, docker
+
+MAP_TEN = "import htmap; print(list(htmap.map(lambda x: 2 * x, range(10))))"
+
+
+def test_jupyter_requires_its_token(container: Container) -> None:
+    assert container.http_status("/api/contents") == 403
+    assert container.http_status("/api/contents", token=container.token()) == 200
+
+
+@pytest.mark.parametrize("variable", ["_CONDOR_SCHEDD_HOST", "_condor_SCHEDD_HOST"])
+def test_remote_mode_starts_no_daemon(containers: Containers, variable: str) -> None:
+    box = containers.start(env={variable: "somewhere"}, wait="jupyter")
+    assert f"remote mode: {variable}=somewhere" in box.logs()
+    assert [name for _, name in box.processes() if name.startswith("condor_")] == []
+    # The unreachable schedd is reported, and Jupyter serves all the same.
+    box.wait_for_log("does not answer")
+    assert box.http_status("/api") == 200
+
+
+@pytest.fixture
+def empty_home() -> Iterator[Path]:
+    """An empty host directory owned by the notebook user, as a laptop user's own folder is."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.chown(folder, 1000, 100)
+        yield Path(folder)
+        # The container's user wrote files the host user may not remove.
+        docker(
+            "run",
+            "--rm",
+            "-u",
+            "0",
+            "-v",
+            f"{folder}:/h",
+            "--entrypoint",
+            "sh",
+            "debian:trixie-slim",
+            "-c",
+            "rm -rf /h/* /h/.[!.]*",
+            check=False,
+        )
+
+
+def test_pool_works_on_an_empty_mounted_home(containers: Containers, empty_home: Path) -> None:
+    box = containers.start(options=("-v", f"{empty_home}:/home/jovyan"), wait="healthy")
+    assert box.python(MAP_TEN).splitlines()[-1] == "[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]"
+    assert (empty_home / ".condor" / "state" / "spool").is_dir()
+
+
+def test_health_turns_unhealthy_without_condor_master(containers: Containers) -> None:
+    box = containers.start(wait="healthy")
+    box.kill("condor_master")
+    box.wait_for(lambda: box.health() == "unhealthy", "unhealthy status", timeout=60)
+
+
+def test_docker_stop_ends_the_container_without_kill(containers: Containers) -> None:
+    box = containers.start(wait="healthy")
+    subprocess.run(["docker", "stop", "-t", "10", box.cid], check=True, capture_output=True)
+    state = box.inspect()["State"]
+    # 137 would mean Docker had to SIGKILL it after the 10 s grace period.
+    assert state["ExitCode"] != 137, box.logs()

@@ -1,0 +1,55 @@
+"""Shared fixtures: the image under test, and real containers of it.
+
+`pytest tests --image NAME` runs the tests of NAME and of every image it is built on
+(tests/images.py); `pytest tests/entrypoint` runs the host-side unit tests alone.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.containers import Container, Containers
+from tests.images import lineage
+
+TESTS = Path(__file__).parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--image`: the short name of the image under test."""
+    parser.addoption("--image", default=None, help="image under test, e.g. base-notebook")
+    parser.addoption("--org", default="htcondor", help="image name prefix")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Collect an image's test folder only when that image is the one under test or its ancestor."""
+    image = config.getoption("--image")
+    if collection_path.parent != TESTS or not collection_path.is_dir():
+        return None
+    name = collection_path.name.replace("_", "-")
+    if name == "entrypoint":
+        return bool(image)
+    if name.endswith("-notebook"):
+        return image is None or name not in lineage(image)
+    return None
+
+
+@pytest.fixture(scope="session")
+def image(pytestconfig: pytest.Config) -> str:
+    """The full name of the image under test."""
+    short = pytestconfig.getoption("--image") or "base-notebook"
+    return f"{pytestconfig.getoption('--org')}/htc-{short}:latest"
+
+
+@pytest.fixture(scope="session")
+def containers(image: str) -> Iterator[Containers]:
+    """Starts containers of the image under test, and removes them all at the end."""
+    factory = Containers(image)
+    yield factory
+    factory.remove_all()
+
+
+@pytest.fixture(scope="session")
+def container(containers: Containers) -> Container:
+    """One container of the default run (personal pool, JupyterLab), healthy and its pool ready."""
+    return containers.start(wait="healthy")

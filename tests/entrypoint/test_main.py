@@ -1,0 +1,106 @@
+"""The whole entrypoint as a process, with fake condor binaries on PATH."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENTRYPOINT = Path(__file__).parents[2] / "entrypoint"
+
+FAKE_MASTER = """#!/bin/sh
+env | grep -E '^(CONDOR_CONFIG|HTC_POOL_DIR|_CONDOR_NUM_CPUS|_CONDOR_MEMORY)=' | sort > "$HOME/master.env"
+sleep 0.5
+"""
+# The fake collector knows the pool once the fake master has started.
+FAKE_STATUS = """#!/bin/sh
+[ -f "$HOME/master.env" ] && printf 'Machine 3 1234\\nScheduler undefined undefined\\n'
+true
+"""
+FAKE_Q_FAILS = """#!/bin/sh
+echo "-- Failed to fetch ads from: <10.0.0.1:9618> : somewhere" >&2
+exit 1
+"""
+
+
+def script(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A home, a PATH with fake condor binaries, and the health file, all under tmp_path."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script(bin_dir, "condor_master", FAKE_MASTER)
+    script(bin_dir, "condor_status", FAKE_STATUS)
+    script(bin_dir, "condor_q", FAKE_Q_FAILS)
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "HOME": str(home),
+        "PYTHONPATH": str(ENTRYPOINT),
+        "HTC_POOL_CONFIG": "/etc/condor/personal-pool.conf",
+        "HTC_HEALTH_FILE": str(tmp_path / "health.json"),
+    }
+
+
+def run(env: dict[str, str], *cmd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "htc_entrypoint", *cmd], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def test_personal_mode_starts_master_with_pool_config_then_the_command(env: dict[str, str]) -> None:
+    done = run(env, "sh", "-c", 'cat "$HOME/master.env"')
+    assert done.returncode == 0, done.stderr
+    assert "CONDOR_CONFIG=/etc/condor/personal-pool.conf" in done.stdout
+    assert f"HTC_POOL_DIR={env['HOME']}/.condor/state" in done.stdout
+    assert "_CONDOR_NUM_CPUS=" in done.stdout and "_CONDOR_MEMORY=" in done.stdout
+    assert "personal mode: _CONDOR_SCHEDD_HOST is not set" in done.stderr
+    assert "pool ready: 3 CPUs, 1234 MB" in done.stderr
+    for sub in ("spool", "log", "execute", "passwords.d"):
+        assert (Path(env["HOME"]) / ".condor" / "state" / sub).is_dir()
+
+
+def test_users_cpu_override_wins(env: dict[str, str]) -> None:
+    done = run({**env, "_condor_NUM_CPUS": "8"}, "sh", "-c", 'cat "$HOME/master.env"')
+    assert "_CONDOR_NUM_CPUS=" not in done.stdout
+
+
+def test_bad_cpu_count_is_one_line_and_the_command_still_runs(env: dict[str, str]) -> None:
+    done = run({**env, "_CONDOR_NUM_CPUS": "abc"}, "echo", "still here")
+    assert done.stdout == "still here\n"
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "_CONDOR_NUM_CPUS='abc'" in errors[0]
+
+
+def test_unwritable_home_is_named_and_the_command_still_runs(env: dict[str, str]) -> None:
+    if os.geteuid() == 0:
+        pool_dir = "/proc/htc-no-such-dir"  # root writes anywhere else
+    else:
+        Path(env["HOME"]).chmod(0o500)
+        pool_dir = ""
+    done = run({**env, "HTC_POOL_DIR": pool_dir} if pool_dir else env, "echo", "ok")
+    assert done.stdout == "ok\n"
+    assert "cannot write the pool's state directory" in done.stderr
+
+
+def test_remote_mode_starts_no_master_and_reports_the_schedd(env: dict[str, str]) -> None:
+    done = run({**env, "_condor_SCHEDD_HOST": "somewhere"}, "echo", "ok")
+    assert done.stdout == "ok\n"
+    assert "remote mode: _condor_SCHEDD_HOST=somewhere" in done.stderr
+    assert not (Path(env["HOME"]) / "master.env").exists()
+    assert "schedd 'somewhere' does not answer: -- Failed to fetch ads" in done.stderr
+    assert "set _CONDOR_COLLECTOR_HOST" in done.stderr
+
+
+def test_missing_command_is_one_line(env: dict[str, str]) -> None:
+    done = run({**env, "_CONDOR_SCHEDD_HOST": "x"}, "no-such-command")
+    assert done.returncode == 127
+    assert "cannot run 'no-such-command'" in done.stderr

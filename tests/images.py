@@ -1,0 +1,32 @@
+"""The image family, in one table: each image's parent. An image's tests run on its descendants too.
+
+Run as a script: with no argument, print every image, parents first; with an image, print its
+lineage (root first), as the Makefile builds it.
+"""
+
+import sys
+
+PARENT: dict[str, str | None] = {
+    "base-notebook": None,
+}
+
+
+def lineage(image: str) -> list[str]:
+    """The image and its ancestors, root first."""
+    if image not in PARENT:
+        raise SystemExit(f"unknown image {image!r}: one of {', '.join(PARENT)}")
+    chain = []
+    current: str | None = image
+    while current is not None:
+        chain.append(current)
+        current = PARENT[current]
+    return chain[::-1]
+
+
+def ordered() -> list[str]:
+    """Every image, each after its parent."""
+    return sorted(PARENT, key=lambda name: len(lineage(name)))
+
+
+if __name__ == "__main__":
+    print(" ".join(lineage(sys.argv[1]) if len(sys.argv) > 1 else ordered()))
