@@ -69,10 +69,11 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile
 	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh
-	$(VENV)/bin/ruff check entrypoint tests
-	$(VENV)/bin/ruff format --check entrypoint tests
+	$(VENV)/bin/ruff check entrypoint tests bench
+	$(VENV)/bin/ruff format --check entrypoint tests bench
 
-bench: build-base-notebook $(VENV)/.done ## speed and size benchmarks (bench/)
+bench: build-base-notebook $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot
+	$(VENV)/bin/pip install -q -r bench/requirements.txt
 	$(PY) bench/run.py
 
 clean: stop ## remove the images and test containers this project made

@@ -45,6 +45,12 @@ target "_family" {
   }
 }
 
+# One target per image; a child is built FROM its parent's local image.
+function "child" {
+  params = [parent]
+  result = { BASE_IMAGE = "${image(parent)}:latest" }
+}
+
 target "base-notebook" {
   inherits   = ["_family"]
   dockerfile = "base-notebook/Dockerfile"
@@ -55,6 +61,62 @@ target "base-notebook" {
   }
 }
 
+target "scipy-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "scipy-notebook/Dockerfile"
+  args       = child("base-notebook")
+  tags       = tags("scipy-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-scipy-notebook"
+    "org.opencontainers.image.description" = "The HTC base notebook with the scientific Python stack"
+  }
+}
+
+target "tensorflow-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "tensorflow-notebook/Dockerfile"
+  args       = child("scipy-notebook")
+  tags       = tags("tensorflow-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-tensorflow-notebook"
+    "org.opencontainers.image.description" = "The HTC scipy notebook with TensorFlow (CPU) and Keras"
+  }
+}
+
+target "r-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "r-notebook/Dockerfile"
+  args       = child("base-notebook")
+  tags       = tags("r-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-r-notebook"
+    "org.opencontainers.image.description" = "The HTC base notebook with R, the IRkernel and the tidyverse"
+  }
+}
+
+target "pyspark-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "pyspark-notebook/Dockerfile"
+  args       = child("scipy-notebook")
+  tags       = tags("pyspark-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-pyspark-notebook"
+    "org.opencontainers.image.description" = "The HTC scipy notebook with Java and PySpark"
+  }
+}
+
+target "datascience-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "datascience-notebook/Dockerfile"
+  args       = child("scipy-notebook")
+  tags       = tags("datascience-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-datascience-notebook"
+    "org.opencontainers.image.description" = "The HTC scipy notebook with R, rpy2, polars, duckdb, xgboost and plotly"
+  }
+}
+
+# Runs the targets in parallel: use `make build`, which builds parents first.
 group "default" {
-  targets = ["base-notebook"]
+  targets = ["base-notebook", "scipy-notebook", "tensorflow-notebook", "r-notebook", "pyspark-notebook", "datascience-notebook"]
 }

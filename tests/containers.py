@@ -121,6 +121,21 @@ class Container:
         assert done.returncode == 0, f"notebook failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return json.loads(done.stdout.splitlines()[-1])
 
+    def imports(self, *modules: str) -> None:
+        """Assert that the notebook's Python imports every module."""
+        self.python("import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules))
+
+    def kernels(self) -> set[str]:
+        """The names of the Jupyter kernels registered in the image."""
+        return set(json.loads(self.exec("jupyter", "kernelspec", "list", "--json").stdout)["kernelspecs"])
+
+    def map_script(self, script: str, timeout: float = 600) -> list[str]:
+        """Run a Python script (typically an htmap.map) in the container; return its stdout lines."""
+        self.exec("sh", "-c", f"cat > /tmp/map_script.py <<'EOF'\n{script}\nEOF")
+        done = self.exec("python", "/tmp/map_script.py", check=False, timeout=timeout)
+        assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done.stdout.strip().splitlines()
+
     def kill(self, name: str, signal: str = "KILL") -> None:
         """Send a signal to every process whose command name is `name` (the image has no pkill)."""
         self.exec(

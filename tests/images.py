@@ -8,6 +8,11 @@ import sys
 
 PARENT: dict[str, str | None] = {
     "base-notebook": None,
+    "scipy-notebook": "base-notebook",
+    "tensorflow-notebook": "scipy-notebook",
+    "r-notebook": "base-notebook",
+    "pyspark-notebook": "scipy-notebook",
+    "datascience-notebook": "scipy-notebook",
 }
 
 

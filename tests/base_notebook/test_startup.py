@@ -69,3 +69,37 @@ def test_docker_stop_ends_the_container_without_kill(containers: Containers) -> 
     state = box.inspect()["State"]
     # 137 would mean Docker had to SIGKILL it after the 10 s grace period.
     assert state["ExitCode"] != 137, box.logs()
+
+
+def test_cpu_override_and_cgroup_limit(containers: Containers) -> None:
+    override = containers.start(env={"_CONDOR_NUM_CPUS": "3"}, wait="healthy")
+    limited = containers.start(options=("--cpus", "1", "--memory", "1g"), wait="healthy")
+    query = ("condor_status", "-const", "PartitionableSlot", "-af", "TotalSlotCpus", "TotalSlotMemory")
+    assert override.exec(*query).stdout.split()[0] == "3"
+    assert limited.exec(*query).stdout.split() == ["1", "1024"]
+
+
+def test_docker_stacks_variables(containers: Containers) -> None:
+    box = containers.start(
+        env={
+            "JUPYTER_PORT": "9999",
+            "DOCKER_STACKS_JUPYTER_CMD": "server",
+            "NOTEBOOK_ARGS": "--ServerApp.base_url=/x/",
+        },
+        options=("-p", "127.0.0.1::9999"),
+    )
+    box.wait_for(lambda: box.http_status("/x/api", private=9999) == 200, "Jupyter server on 9999 under /x/")
+    assert "exec jupyter server --ServerApp.ip=0.0.0.0 --ServerApp.port=9999" in box.logs()
+
+
+def test_a_users_htmaprc_wins(container: Container) -> None:
+    assert container.python("import htmap; print(htmap.settings['DELIVERY_METHOD'])").strip() == "shared"
+    container.exec("sh", "-c", "printf 'DELIVERY_METHOD = \"assume\"\\n' > ~/.htmaprc")
+    try:
+        assert container.python("import htmap; print(htmap.settings['DELIVERY_METHOD'])").strip() == "assume"
+    finally:
+        container.exec("rm", "-f", "/home/jovyan/.htmaprc")
+
+
+def test_jupyterhub_singleuser_is_installed(container: Container) -> None:
+    assert container.exec("jupyterhub-singleuser", "--version", check=False).returncode == 0

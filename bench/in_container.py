@@ -1,0 +1,125 @@
+"""Pool and HTMap figures measured inside a running container; prints one JSON object.
+
+Usage: python in_container.py FIGURE...   (function names below, run in the order given)
+"""
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import htcondor
+import htmap
+
+TRUE_JOB = {
+    "executable": "/bin/true",
+    "transfer_executable": "False",
+    "should_transfer_files": "NO",
+    "request_cpus": "1",
+    "request_memory": "16MB",
+    "request_disk": "1MB",
+}
+
+
+def submit_and_wait(schedd: htcondor.Schedd, sub: dict[str, str], count: int = 1) -> float:
+    """Submit `count` jobs in one cluster; return seconds until the last has terminated."""
+    log = Path(tempfile.mkdtemp()) / "jobs.log"
+    submit = htcondor.Submit({**sub, "log": str(log)})
+    start = time.perf_counter()
+    schedd.submit(submit, count=count)
+    done = 0
+    events = htcondor.JobEventLog(str(log))
+    while done < count:
+        for event in events.events(stop_after=1):
+            if event.type == htcondor.JobEventType.JOB_TERMINATED:
+                done += 1
+        if time.perf_counter() - start > 300:
+            raise SystemExit(f"{count - done} jobs not done after 300 s")
+    return time.perf_counter() - start
+
+
+def wait_for_no_claims(timeout: float = 60) -> None:
+    """Wait until no dynamic slot is left (claims released)."""
+    collector = htcondor.Collector()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not collector.query(htcondor.AdTypes.Startd, "DynamicSlot =?= true", ["Name"]):
+            return
+        time.sleep(0.2)
+
+
+def turnaround_cold() -> dict[str, list[float]]:
+    """10 sequential /bin/true jobs with no idle claim left: each needs a new match."""
+    schedd = htcondor.Schedd()
+    times = []
+    for _ in range(10):
+        wait_for_no_claims()
+        times.append(submit_and_wait(schedd, TRUE_JOB))
+    return {"turnaround_cold_s": times}
+
+
+def turnaround_kept() -> dict[str, list[float]]:
+    """20 sequential /bin/true jobs reusing a claim kept idle."""
+    schedd = htcondor.Schedd()
+    kept = {**TRUE_JOB, "keep_claim_idle": "30"}
+    submit_and_wait(schedd, kept)  # makes the claim
+    return {"turnaround_kept_claim_s": [submit_and_wait(schedd, kept) for _ in range(20)]}
+
+
+def burst() -> dict[str, list[float]]:
+    """100 /bin/true jobs in one cluster: jobs per second."""
+    wait_for_no_claims()
+    seconds = submit_and_wait(htcondor.Schedd(), TRUE_JOB, count=100)
+    return {"burst_jobs_per_s": [100 / seconds]}
+
+
+def double(x: int) -> int:
+    """The seed example's function."""
+    return 2 * x
+
+
+def map_warm() -> dict[str, list[float]]:
+    """htmap.map over 10 items until list() returns, on a pool that has run maps before."""
+    wait_for_no_claims()
+    times = []
+    for i in range(4):
+        start = time.perf_counter()
+        result = list(htmap.map(double, range(10), tag=f"bench-warm-{i}"))
+        times.append(time.perf_counter() - start)
+        assert result == [2 * x for x in range(10)]
+    htmap.clean(all=True)
+    return {"map10_warm_s": times[1:]}
+
+
+def throughput() -> dict[str, list[float]]:
+    """A 1000-component map of a trivial function: components per second."""
+    start = time.perf_counter()
+    result = list(htmap.map(double, range(1000), tag="bench-throughput"))
+    seconds = time.perf_counter() - start
+    assert result == [2 * x for x in range(1000)]
+    htmap.clean(all=True)
+    return {"htmap_components_per_s": [1000 / seconds]}
+
+
+def claim_hog() -> dict[str, list[float]]:
+    """Right after a burst of small kept-claim jobs, how long a map with larger requests waits."""
+    schedd = htcondor.Schedd()
+    submit_and_wait(schedd, {**TRUE_JOB, "keep_claim_idle": "30"}, count=8)
+    start = time.perf_counter()
+    big = htmap.map(
+        double, range(2), tag="bench-hog", map_options=htmap.MapOptions(request_memory="1GB", request_disk="1GB")
+    )
+    list(big)
+    seconds = time.perf_counter() - start
+    htmap.clean(all=True)
+    return {"claim_hog_map_s": [seconds]}
+
+
+if __name__ == "__main__":
+    figures: dict[str, list[float]] = {}
+    for name in sys.argv[1:]:
+        figures.update(globals()[name]())
+    print(json.dumps(figures))
+    sys.stderr.write(" ".join(f"{k}={statistics.median(v):.3f}" for k, v in figures.items()) + "\n")

@@ -1,0 +1,233 @@
+"""`make bench`: our pool configuration against the baseline knobs, measured in the same run.
+
+Prints a table of medians (min/max) and the ratio ours/baseline, and writes
+bench/results/latest.json, latest.md and latest.png (turnaround distributions).
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+ORG = "htcondor"
+IMAGE = f"{ORG}/htc-base-notebook:latest"
+# The original htc-notebook's and minicondor's "fast personal pool" knobs; the
+# MIN_INTERVALs, which they leave alone, back at HTCondor's defaults.
+BASELINE = {
+    "_CONDOR_SCHEDD_INTERVAL": "5",
+    "_CONDOR_SCHEDD_MIN_INTERVAL": "5",
+    "_CONDOR_NEGOTIATOR_INTERVAL": "2",
+    "_CONDOR_NEGOTIATOR_MIN_INTERVAL": "5",
+    "_CONDOR_NEGOTIATOR_CYCLE_DELAY": "5",
+    "_CONDOR_STARTER_UPDATE_INTERVAL": "5",
+    "_CONDOR_SHADOW_QUEUE_UPDATE_INTERVAL": "10",
+    "_CONDOR_UPDATE_INTERVAL": "5",
+}
+CONFIGS = {"ours": {}, "baseline": BASELINE}
+# jupyter/docker-stacks' published sizes (2022), MB, the size baseline.
+STACKS_MB = {"base-notebook": 829, "scipy-notebook": 2770, "pyspark-notebook": 3580, "datascience-notebook": 4270}
+TARGETS = {
+    "startup_jupyter_s": "<= 3",
+    "startup_pool_ready_s": "<= 2",
+    "turnaround_kept_claim_s": "<= 0.1",
+    "turnaround_cold_s": "<= 1.0",
+    "burst_jobs_per_s": ">= 30",
+    "map10_warm_s": "<= 2",
+    "map10_from_docker_run_s": "<= 5",
+    "htmap_components_per_s": ">= 20",
+    "claim_hog_map_s": "<= 2 (start)",
+}
+SIZE_TARGETS_MB = {"base-notebook": 650, "scipy-notebook": 1400, "pyspark-notebook": 2000, "datascience-notebook": 2500}
+SEED = "import htmap\nprint(list(htmap.map(lambda x: 2 * x, range(10))))"
+
+
+def docker(*args: str, check: bool = True) -> str:
+    """Run docker; return stdout."""
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check).stdout
+
+
+def logs(cid: str) -> str:
+    """Everything a container printed (the entrypoint logs to stderr)."""
+    done = subprocess.run(["docker", "logs", cid], capture_output=True, text=True, check=False)
+    return done.stdout + done.stderr
+
+
+def env_args(env: dict[str, str]) -> list[str]:
+    """`-e K=V` for each variable."""
+    return [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+
+
+def jupyter_answers(port: str) -> bool:
+    """Whether Jupyter answers /api on a host port."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=1) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return False
+
+
+def startup(env: dict[str, str]) -> dict[str, float]:
+    """Seconds from `docker run` to Jupyter answering, and to the pool's startd advertised."""
+    start = time.perf_counter()
+    cid = docker("run", "-d", "-p", "127.0.0.1::8888", *env_args(env), IMAGE).strip()
+    try:
+        port = docker("port", cid, "8888").split(":")[-1].split()[0]
+        found: dict[str, float] = {}
+        while len(found) < 2 and time.perf_counter() - start < 120:
+            if "startup_jupyter_s" not in found and jupyter_answers(port):
+                found["startup_jupyter_s"] = time.perf_counter() - start
+            if "startup_pool_ready_s" not in found and "pool ready:" in logs(cid):
+                found["startup_pool_ready_s"] = time.perf_counter() - start
+            time.sleep(0.05)
+        return found
+    finally:
+        docker("rm", "-f", cid, check=False)
+
+
+def map_from_docker_run(env: dict[str, str]) -> float:
+    """Seconds from `docker run` to the seed map's list() returning."""
+    start = time.perf_counter()
+    out = docker("run", "--rm", *env_args(env), IMAGE, "python", "-c", SEED)
+    assert out.strip().splitlines()[-1] == str([2 * x for x in range(10)]), out
+    return time.perf_counter() - start
+
+
+def in_container(env: dict[str, str], figures: list[str]) -> dict[str, list[float]]:
+    """Run bench/in_container.py in a fresh container of the configuration."""
+    cid = docker("run", "-d", *env_args(env), IMAGE).strip()
+    try:
+        for _ in range(600):
+            if "pool ready:" in logs(cid):
+                break
+            time.sleep(0.1)
+        docker("cp", str(ROOT / "bench" / "in_container.py"), f"{cid}:/tmp/in_container.py")
+        out = docker("exec", cid, "python", "/tmp/in_container.py", *figures)
+        return json.loads(out.strip().splitlines()[-1])
+    finally:
+        docker("rm", "-f", cid, check=False)
+
+
+def build_times() -> dict[str, list[float]]:
+    """Base image build from nothing, and after an entrypoint-only change (cached layers below)."""
+    bake = ["docker", "buildx", "bake", "--load", "--progress=quiet", "--set", f"base-notebook.tags={ORG}/htc-bench"]
+
+    def timed(*extra: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([*bake, *extra, "base-notebook"], cwd=ROOT, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    cold = timed("--no-cache")
+    marker = ROOT / "entrypoint" / "htc_entrypoint" / "__init__.py"
+    original = marker.read_text()
+    try:
+        marker.write_text(original + f"# bench {time.time()}\n")
+        warm = timed()
+    finally:
+        marker.write_text(original)
+    docker("rmi", f"{ORG}/htc-bench", check=False)
+    return {"build_cold_s": [cold], "build_entrypoint_change_s": [warm]}
+
+
+def sizes() -> dict[str, float]:
+    """Uncompressed size in MB of each flavour that is built."""
+    found = {}
+    for name in (
+        "base-notebook",
+        "scipy-notebook",
+        "tensorflow-notebook",
+        "r-notebook",
+        "pyspark-notebook",
+        "datascience-notebook",
+    ):
+        size = docker("image", "inspect", "-f", "{{.Size}}", f"{ORG}/htc-{name}:latest", check=False).strip()
+        if size:
+            found[name] = int(size) / 1e6
+    return found
+
+
+def fmt(values: list[float] | None) -> str:
+    """Median (min/max)."""
+    if not values:
+        return "-"
+    med = statistics.median(values)
+    return f"{med:.3g} ({min(values):.3g}/{max(values):.3g})" if len(values) > 1 else f"{med:.3g}"
+
+
+def table(results: dict[str, dict[str, list[float]]], size_mb: dict[str, float]) -> str:
+    """The Markdown table of the run."""
+    rows = [
+        "| figure | ours: median (min/max) | baseline | ours/baseline | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for figure in results["ours"]:
+        ours, base = results["ours"].get(figure), results["baseline"].get(figure)
+        ratio = f"{statistics.median(ours) / statistics.median(base):.2f}" if ours and base else "-"
+        rows.append(f"| {figure} | {fmt(ours)} | {fmt(base)} | {ratio} | {TARGETS.get(figure, '')} |")
+    rows += [
+        "",
+        "| image | size (MB) | jupyter/docker-stacks 2022 (MB) | ratio | target (MB) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, mb in size_mb.items():
+        stacks = STACKS_MB.get(name)
+        ratio = f"{mb / stacks:.2f}" if stacks else "-"
+        rows.append(f"| {name} | {mb:.0f} | {stacks or '-'} | {ratio} | {SIZE_TARGETS_MB.get(name, '-')} |")
+    return "\n".join(rows)
+
+
+def plot(results: dict[str, dict[str, list[float]]], path: Path) -> None:
+    """Box plots of the turnaround figures, ours beside baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = ["turnaround_kept_claim_s", "turnaround_cold_s", "map10_warm_s", "map10_from_docker_run_s"]
+    fig, axes = plt.subplots(1, len(figures), figsize=(4 * len(figures), 4))
+    for ax, figure in zip(axes, figures, strict=True):
+        ax.boxplot([results["ours"].get(figure, []), results["baseline"].get(figure, [])])
+        ax.set_xticks([1, 2], ["ours", "baseline"])
+        ax.set_title(figure)
+        ax.set_ylabel("seconds")
+    fig.suptitle(f"HTC notebook turnaround, {date.today()}, {platform.machine()}, 2 cores")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+
+
+def main() -> None:
+    """Measure everything, print the table, write the results."""
+    results: dict[str, dict[str, list[float]]] = {}
+    for name, env in CONFIGS.items():
+        print(f"== {name}", file=sys.stderr)
+        got: dict[str, list[float]] = {}
+        for _ in range(3):
+            for figure, seconds in startup(env).items():
+                got.setdefault(figure, []).append(seconds)
+        got["map10_from_docker_run_s"] = [map_from_docker_run(env) for _ in range(3)]
+        got.update(
+            in_container(env, ["turnaround_cold", "burst", "turnaround_kept", "claim_hog", "map_warm", "throughput"])
+        )
+        results[name] = got
+    print("== builds", file=sys.stderr)
+    results["ours"].update(build_times())
+    size_mb = sizes()
+    text = table(results, size_mb)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    header = f"Measured {date.today()} on {platform.machine()}, {os.cpu_count()} cores.\n\n"
+    (RESULTS / "latest.md").write_text(header + text + "\n")
+    (RESULTS / "latest.json").write_text(json.dumps({"results": results, "sizes_mb": size_mb}, indent=1))
+    plot(results, RESULTS / "latest.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""PySpark: a local SparkSession in the notebook, and one inside each mapped call."""
+
+from tests.containers import Container
+
+SPARK_COUNT = (
+    "from pyspark.sql import SparkSession\n"
+    "spark = SparkSession.builder.master('local[1]').appName('t').getOrCreate()\n"
+    "print('count', spark.range({n}).count())\n"
+    "spark.stop()\n"
+)
+
+
+def test_java_and_spark_home(container: Container) -> None:
+    assert container.host.file(container.host.environment()["SPARK_HOME"] + "/jars").is_directory
+    assert container.exec("java", "-version", check=False).returncode == 0
+
+
+def test_spark_in_the_notebook(container: Container) -> None:
+    outputs = container.run_notebook([SPARK_COUNT.format(n=1000)])
+    assert "count 1000" in "".join(out.get("text", "") for out in outputs[0])
+
+
+def test_map_with_a_spark_session_per_call(container: Container) -> None:
+    lines = container.map_script(
+        "import htmap\n"
+        "def count(n):\n"
+        "    from pyspark.sql import SparkSession\n"
+        "    spark = SparkSession.builder.master('local[1]').appName('job').getOrCreate()\n"
+        "    try:\n"
+        "        return spark.range(n).count()\n"
+        "    finally:\n"
+        "        spark.stop()\n"
+        "print(list(htmap.map(count, [10, 200], map_options=htmap.MapOptions(request_memory='1GB'))))\n",
+        timeout=900,
+    )
+    assert lines[-1] == "[10, 200]"
