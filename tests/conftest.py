@@ -11,6 +11,7 @@ import pytest
 
 from tests.containers import Container, Containers
 from tests.images import lineage
+from tests.site_pool import Site, site_pool
 
 TESTS = Path(__file__).parent
 
@@ -53,3 +54,10 @@ def containers(image: str) -> Iterator[Containers]:
 def container(containers: Containers) -> Container:
     """One container of the default run (personal pool, JupyterLab), healthy and its pool ready."""
     return containers.start(wait="healthy")
+
+
+@pytest.fixture(scope="session")
+def site(image: str) -> Iterator[Site]:
+    """A site pool (central manager, submit node, two execute nodes) of the image under test."""
+    with site_pool(image) as pool:
+        yield pool

@@ -27,7 +27,6 @@ def start_pool(env: dict[str, str], wait: bool) -> bool:
         return 0 if pool.wait_ready(env, master) else 1
 
     background.detach(supervise)
-    # A command of the user's (condor_q, a script) expects a working pool.
     return pool.wait_ready(env, None, interval=0.05, report=False) if wait else True
 
 
@@ -39,15 +38,17 @@ def main(argv: list[str] | None = None) -> None:
     chosen = mode.decide(env)
     if chosen.problem:
         log.error(chosen.problem)
+    cmd = jupyter.command(args, env)
     if chosen.personal:
         log.info(f"personal mode: {chosen.reason}")
-        start_pool(env, wait=bool(args))
+        # Jupyter starts at once; a command of the user's (condor_q, a script) expects a working pool.
+        start_pool(env, wait=cmd.api_url is None)
     else:
         log.info(f"remote mode: {chosen.reason}; no HTCondor daemon starts here")
         if chosen.schedd and not chosen.problem:
+            has_token = remote.provide_token(env)
             schedd = chosen.schedd
-            background.detach(lambda: remote.check(env, schedd))
-    cmd = jupyter.command(args, env)
+            background.detach(lambda: remote.check(env, schedd, has_token))
     try:
         health.record(chosen.personal, cmd.api_url)
     except OSError as exc:

@@ -9,6 +9,15 @@ from . import log
 
 DEFAULT_PORT = 8888
 JUPYTER_CMDS = ("lab", "notebook", "server", "nbclassic")
+# The image's CMD, and docker-stacks' names for it: Jupyter, with any further arguments
+# (as JupyterHub's spawners append them).
+START_COMMANDS = (
+    "start-notebook",
+    "start-notebook.py",
+    "start-notebook.sh",
+    "start-singleuser.py",
+    "start-singleuser.sh",
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +50,16 @@ def notebook_args(env: Mapping[str, str]) -> list[str]:
 
 def command(args: list[str], env: Mapping[str, str]) -> Command:
     """The user's command if given; else jupyterhub-singleuser when spawned by a hub; else Jupyter."""
+    extra: list[str] = []
+    if args and args[0] in START_COMMANDS:
+        args, extra = [], args[1:]
     if args:
         return Command(args, None)
     if env.get("JUPYTERHUB_API_TOKEN"):
         service = urlsplit(env.get("JUPYTERHUB_SERVICE_URL") or f"http://0.0.0.0:{DEFAULT_PORT}/")
         prefix = env.get("JUPYTERHUB_SERVICE_PREFIX") or service.path or "/"
         api = f"http://127.0.0.1:{service.port or DEFAULT_PORT}{prefix.rstrip('/')}/api"
-        return Command(["jupyterhub-singleuser", *notebook_args(env)], api)
+        return Command(["jupyterhub-singleuser", *notebook_args(env), *extra], api)
     app = env.get("DOCKER_STACKS_JUPYTER_CMD", "lab").strip() or "lab"
     if app not in JUPYTER_CMDS:
         log.error(f"DOCKER_STACKS_JUPYTER_CMD={app!r} is not one of {', '.join(JUPYTER_CMDS)}: using lab")
@@ -60,5 +72,6 @@ def command(args: list[str], env: Mapping[str, str]) -> Command:
         f"--ServerApp.port={listen}",
         "--ServerApp.open_browser=False",
         *notebook_args(env),
+        *extra,
     ]
     return Command(argv, f"http://127.0.0.1:{listen}/api")

@@ -62,3 +62,10 @@ def test_spawned_by_a_hub() -> None:
 def test_a_users_command_runs_as_given() -> None:
     cmd = jupyter.command(["python", "script.py"], {"JUPYTERHUB_API_TOKEN": "t"})
     assert cmd.argv == ["python", "script.py"] and cmd.api_url is None
+
+
+def test_the_images_cmd_starts_jupyter_with_appended_arguments() -> None:
+    cmd = jupyter.command(["start-notebook", "--ServerApp.base_url=/x/"], {})
+    assert cmd.argv[:2] == ["jupyter", "lab"] and cmd.argv[-1] == "--ServerApp.base_url=/x/"
+    hub = jupyter.command(["start-notebook", "--debug"], {"JUPYTERHUB_API_TOKEN": "t"})
+    assert hub.argv == ["jupyterhub-singleuser", "--debug"]

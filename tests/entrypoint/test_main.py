@@ -92,12 +92,46 @@ def test_unwritable_home_is_named_and_the_command_still_runs(env: dict[str, str]
 
 
 def test_remote_mode_starts_no_master_and_reports_the_schedd(env: dict[str, str]) -> None:
-    done = run({**env, "_condor_SCHEDD_HOST": "somewhere"}, "echo", "ok")
+    done = run({**env, "_condor_SCHEDD_HOST": "somewhere", "_CONDOR_COLLECTOR_HOST": "cm"}, "echo", "ok")
     assert done.stdout == "ok\n"
     assert "remote mode: _condor_SCHEDD_HOST=somewhere" in done.stderr
     assert not (Path(env["HOME"]) / "master.env").exists()
-    assert "schedd 'somewhere' does not answer: -- Failed to fetch ads" in done.stderr
-    assert "set _CONDOR_COLLECTOR_HOST" in done.stderr
+    assert "schedd 'somewhere' does not answer (-- Failed to fetch ads" in done.stderr
+
+
+def test_remote_mode_without_collector_says_what_to_set(env: dict[str, str]) -> None:
+    done = run({**env, "_CONDOR_SCHEDD_HOST": "somewhere"}, "true")
+    assert "_CONDOR_COLLECTOR_HOST is not set" in done.stderr
+
+
+def test_token_from_the_environment_is_written_private(env: dict[str, str]) -> None:
+    done = run(
+        {**env, "_CONDOR_SCHEDD_HOST": "s", "_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": "eyJ.x.y"}, "true"
+    )
+    token = Path(env["HOME"]) / ".condor" / "tokens.d" / "htc-notebook.token"
+    assert token.read_text() == "eyJ.x.y\n"
+    assert token.stat().st_mode & 0o777 == 0o600
+    assert "no HTCondor token" not in done.stderr
+
+
+def test_refused_credentials_are_named(env: dict[str, str], tmp_path: Path) -> None:
+    script(
+        tmp_path / "bin",
+        "condor_status",
+        "#!/bin/sh\necho 'AUTHENTICATE:1003:Failed to authenticate with any method' >&2\nexit 1\n",
+    )
+    done = run({**env, "_CONDOR_SCHEDD_HOST": "s", "_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": "t"}, "true")
+    lines = [line for line in done.stderr.splitlines() if "refused this user" in line]
+    assert len(lines) == 1
+    assert "collector 'cm' refused this user's credentials" in lines[0] and "HTC_CONDOR_TOKEN" in lines[0]
+
+
+def test_missing_token_where_one_is_required_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    script(tmp_path / "bin", "condor_status", "#!/bin/sh\necho 'AUTHENTICATE:1003:Failed' >&2\nexit 1\n")
+    done = run({**env, "_CONDOR_SCHEDD_HOST": "s", "_CONDOR_COLLECTOR_HOST": "cm"}, "true")
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1
+    assert "requires a token" in warnings[0] and "no HTCondor token in" in warnings[0]
 
 
 def test_missing_command_is_one_line(env: dict[str, str]) -> None:

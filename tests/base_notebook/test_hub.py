@@ -1,0 +1,134 @@
+"""Spawned by JupyterHub: the notebook reaches the site pool the same way.
+
+The hub starts the image with the site's environment; a kernel of the spawned server, driven
+through the Jupyter server's kernel API as a real client would, maps onto the site pool.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import websocket
+
+from tests.site_pool import EXECUTE_NODES, SCHEDD, Hub, Site, hub
+
+USER = "jovyan"
+
+
+def call(hub_: Hub, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:  # noqa: ANN401
+    """A JSON request to the hub's proxy; returns the decoded answer (None when empty)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{hub_.port}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (http to the test's hub)
+        text = answer.read()
+    return json.loads(text) if text else None
+
+
+def wait(predicate: Any, what: str, timeout: float = 240) -> None:  # noqa: ANN401
+    """Poll until `predicate()` is true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"no {what} after {timeout:.0f} s")
+
+
+def execute(hub_: Hub, token: str, kernel: str, code: str, timeout: float = 300) -> str:
+    """Run code in a kernel over the Jupyter kernel websocket protocol; return its stdout."""
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{hub_.port}/user/{USER}/api/kernels/{kernel}/channels",
+        header=[f"Authorization: token {token}"],
+        timeout=timeout,
+    )
+    msg_id = uuid.uuid4().hex
+    ws.send(
+        json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "username": USER,
+                    "session": uuid.uuid4().hex,
+                    "msg_type": "execute_request",
+                    "version": "5.3",
+                    "date": "",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": False,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+        )
+    )
+    out = []
+    try:
+        while True:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                raise AssertionError("\n".join(content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(out)
+    finally:
+        ws.close()
+
+
+@pytest.fixture(scope="module")
+def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
+    """The hub, and a token of the user whose server it has spawned."""
+    with hub(site, "htcondor/htc-base-notebook:latest") as hub_:
+        wait(lambda: call(hub_, "GET", "/hub/api/", hub_.api_token) is not None, "hub answering")
+        # The hub made the user from its allowed_users at start.
+        call(hub_, "POST", f"/hub/api/users/{USER}/server", hub_.api_token)
+        wait(
+            lambda: call(hub_, "GET", f"/hub/api/users/{USER}", hub_.api_token)["servers"].get("", {}).get("ready"),
+            "spawned server ready",
+        )
+        token = call(hub_, "POST", f"/hub/api/users/{USER}/tokens", hub_.api_token, {"expires_in": 3600})["token"]
+        yield hub_, token
+        call(hub_, "DELETE", f"/hub/api/users/{USER}/server", hub_.api_token)
+
+
+def test_spawned_kernel_maps_onto_the_site_pool(spawned: tuple[Hub, str]) -> None:
+    hub_, token = spawned
+    kernel = call(hub_, "POST", f"/user/{USER}/api/kernels", token, {"name": "python3"})["id"]
+    out = execute(hub_, token, kernel, "import os\nprint(os.environ['_CONDOR_SCHEDD_HOST'])")
+    assert out.strip() == SCHEDD
+    out = execute(
+        hub_,
+        token,
+        kernel,
+        "import htmap, socket\nprint(sorted(set(htmap.map(lambda _: socket.gethostname(), range(20)))))",
+    )
+    assert out.strip().splitlines()[-1] == str(sorted(EXECUTE_NODES))
+
+
+def test_spawned_server_refuses_requests_without_token(spawned: tuple[Hub, str]) -> None:
+    hub_, _ = spawned
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        call(hub_, "GET", f"/user/{USER}/api/contents", "not-a-token")
+    assert refused.value.code in (401, 403)

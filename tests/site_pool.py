@@ -1,0 +1,241 @@
+"""A small HTCondor site made of containers: central manager, submit node, two execute nodes.
+
+Each is a container of the image under test, its daemons run by the image's user with
+tests/site/site-pool.conf. IDTOKENS throughout: the signing key is made here at test time;
+the central manager and the submit node hold it, the execute nodes and the notebook user
+get tokens. The notebook's home is a volume shared with the submit node at the same path.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.containers import LABEL, Container, Containers, docker
+
+SITE_CONF = Path(__file__).parent / "site" / "site-pool.conf"
+NB_UID, NB_GID = 1000, 100
+SCHEDD = "submit@submit"  # the schedd's Name, as _CONDOR_SCHEDD_HOST wants it
+EXECUTE_NODES = ("exec1", "exec2")
+START_DAEMONS = (
+    "mkdir -p /tmp/condor/log /tmp/condor/spool /tmp/condor/execute /tmp/condor/lock /tmp/condor/run"
+    " && exec condor_master -f"
+)
+
+
+def private_file(path: Path, text: str) -> Path:
+    """Write a file only the notebook user (who runs the site's daemons) may read."""
+    path.write_text(text)
+    path.chmod(0o600)
+    os.chown(path, NB_UID, NB_GID)
+    return path
+
+
+@dataclass
+class Site:
+    """A running site pool and what a notebook needs to join it."""
+
+    image: str
+    prefix: str
+    folder: Path
+    network: str = ""
+    home_volume: str = ""
+    user_token: str = ""
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def token(self, identity: str) -> str:
+        """Issue an IDTOKEN for `identity`, signed with the site's key."""
+        return docker(
+            "run",
+            "--rm",
+            "--label",
+            LABEL,
+            "-e",
+            "CONDOR_CONFIG=/etc/condor/site-pool.conf",
+            "-v",
+            f"{SITE_CONF}:/etc/condor/site-pool.conf:ro",
+            "-v",
+            f"{self.folder / 'POOL'}:/site/passwords.d/POOL:ro",
+            "--entrypoint",
+            "condor_token_create",
+            self.image,
+            "-identity",
+            identity,
+            "-key",
+            "POOL",
+        ).stdout.strip()
+
+    def start_role(self, host: str, daemons: str, *mounts: str) -> str:
+        """Start one site node."""
+        args = [
+            "run",
+            "-d",
+            "--name",
+            f"{self.prefix}-{host}",
+            "--hostname",
+            host,
+            "--network",
+            self.network,
+            "--network-alias",
+            host,
+            "--label",
+            LABEL,
+            "-e",
+            "CONDOR_CONFIG=/etc/condor/site-pool.conf",
+            "-e",
+            f"_CONDOR_DAEMON_LIST={daemons}",
+            "-v",
+            f"{SITE_CONF}:/etc/condor/site-pool.conf:ro",
+            "-v",
+            f"{self.folder / 'condor.token'}:/site/tokens.d/condor.token:ro",
+        ]
+        for mount in mounts:
+            args += ["-v", mount]
+        cid = docker(*args, "--entrypoint", "sh", self.image, "-c", START_DAEMONS).stdout.strip()
+        self.roles[host] = cid
+        return cid
+
+    def notebook_env(self, **extra: str) -> dict[str, str]:
+        """What a site admin sets for a notebook: the schedd, the collector, the user's token."""
+        return {
+            "_CONDOR_SCHEDD_HOST": SCHEDD,
+            "_CONDOR_COLLECTOR_HOST": "cm",
+            "HTC_CONDOR_TOKEN": self.user_token,
+            **extra,
+        }
+
+    def notebook_options(self) -> tuple[str, ...]:
+        """The site network, and the user's home shared with the submit node."""
+        return ("--network", self.network, "-v", f"{self.home_volume}:/home/jovyan")
+
+    def start_notebook(self, containers: Containers, wait: str = "jupyter", **env: str) -> Container:
+        """A notebook container joined to the site, with the given environment changes."""
+        return containers.start(env=self.notebook_env(**env), options=self.notebook_options(), wait=wait)
+
+    def daemons(self) -> list[str]:
+        """MyType of every ad the collector holds, as the central manager sees them."""
+        return docker("exec", self.roles["cm"], "condor_status", "-any", "-af", "MyType", check=False).stdout.split()
+
+
+@contextmanager
+def site_pool(image: str) -> Iterator[Site]:
+    """Start the site; remove every container, the network and the volume afterwards."""
+    prefix = f"htc-site-{uuid.uuid4().hex[:6]}"
+    site = Site(image, prefix, Path(tempfile.mkdtemp(prefix=prefix)))
+    try:
+        private_file(site.folder / "POOL", secrets.token_hex(32))
+        private_file(site.folder / "condor.token", site.token("condor@site"))
+        site.user_token = site.token("jovyan@site")
+        docker("network", "create", "--label", LABEL, prefix)
+        site.network = prefix
+        site.home_volume = docker("volume", "create", "--label", LABEL, f"{prefix}-home").stdout.strip()
+        key = f"{site.folder / 'POOL'}:/site/passwords.d/POOL:ro"
+        site.start_role("cm", "MASTER, COLLECTOR, NEGOTIATOR", key)
+        site.start_role("submit", "MASTER, SCHEDD", key, f"{site.home_volume}:/home/jovyan")
+        for host in EXECUTE_NODES:
+            site.start_role(host, "MASTER, STARTD")
+        box = Container(site.roles["cm"], f"{prefix}-cm")
+        box.wait_for(
+            lambda: site.daemons().count("Machine") == len(EXECUTE_NODES) and "Scheduler" in site.daemons(),
+            "site pool with two execute nodes and a schedd",
+            timeout=120,
+        )
+        yield site
+    finally:
+        for cid in site.roles.values():
+            docker("rm", "-f", "-v", cid, check=False)
+        if site.network:
+            docker("network", "rm", site.network, check=False)
+        if site.home_volume:
+            docker("volume", "rm", "-f", site.home_volume, check=False)
+        shutil.rmtree(site.folder, ignore_errors=True)
+
+
+ROOT = Path(__file__).parents[1]
+HUB_IMAGE = "htc-test-hub:latest"
+CA_BUNDLE = os.environ.get("CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+
+
+@dataclass
+class Hub:
+    """A running test JupyterHub on the site network."""
+
+    cid: str
+    port: int
+    api_token: str
+    user_prefix: str
+
+
+@contextmanager
+def hub(site: Site, base_image: str) -> Iterator[Hub]:
+    """JupyterHub (DockerSpawner, Debian's configurable-http-proxy) spawning the image under test."""
+    done = subprocess.run(
+        [
+            "docker",
+            "buildx",
+            "build",
+            "--load",
+            "-q",
+            "-f",
+            "tests/site/hub/Dockerfile",
+            "-t",
+            HUB_IMAGE,
+            "--build-arg",
+            f"BASE_IMAGE={base_image}",
+            "--secret",
+            f"id=cacert,src={CA_BUNDLE}",
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    api_token = secrets.token_hex(16)
+    env = {
+        "NOTEBOOK_IMAGE": site.image,
+        "SITE_NETWORK": site.network,
+        "SPAWN_PREFIX": f"{site.prefix}-spawned",
+        "NOTEBOOK_ENV": json.dumps(site.notebook_env()),
+        "HOME_VOLUME": site.home_volume,
+        "HUB_HOST": "hub",
+        "HUB_PASSWORD": secrets.token_hex(8),
+        "HUB_API_TOKEN": api_token,
+    }
+    args = [
+        "run",
+        "-d",
+        "--name",
+        f"{site.prefix}-hub",
+        "--hostname",
+        "hub",
+        "--network",
+        site.network,
+        "--network-alias",
+        "hub",
+        "--label",
+        LABEL,
+        "-p",
+        "127.0.0.1::8000",
+        "-u",
+        "0",
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+    ]
+    for key, value in env.items():
+        args += ["-e", f"{key}={value}"]
+    cid = docker(*args, HUB_IMAGE).stdout.strip()
+    try:
+        port = int(docker("port", cid, "8000").stdout.split(":")[-1].split()[0])
+        yield Hub(cid, port, api_token, f"{site.prefix}-spawned")
+    finally:
+        docker("rm", "-f", cid, check=False)
+        docker("rm", "-f", "-v", f"{site.prefix}-spawned-jovyan", check=False)
