@@ -68,7 +68,7 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh base-notebook/install-python-packages r-notebook/install-r
 	$(VENV)/bin/ruff check entrypoint tests bench
 	$(VENV)/bin/ruff format --check entrypoint tests bench
 
