@@ -32,9 +32,12 @@ def submit_and_wait(schedd: htcondor.Schedd, sub: dict[str, str], count: int = 1
     done = 0
     events = htcondor.JobEventLog(str(log))
     while done < count:
+        # Yields each event as it is written; stop_after bounds the wait when none comes.
         for event in events.events(stop_after=1):
             if event.type == htcondor.JobEventType.JOB_TERMINATED:
                 done += 1
+                if done == count:
+                    break
         if time.perf_counter() - start > 300:
             raise SystemExit(f"{count - done} jobs not done after 300 s")
     return time.perf_counter() - start
@@ -93,14 +96,19 @@ def map_warm() -> dict[str, list[float]]:
     return {"map10_warm_s": times[1:]}
 
 
+# 1000 components run about 8 minutes per configuration at today's rate (about 2 per
+# second on 2 cores): too long for a 15-minute bench. The rate is the figure.
+THROUGHPUT_COMPONENTS = 200
+
+
 def throughput() -> dict[str, list[float]]:
-    """A 1000-component map of a trivial function: components per second."""
+    """A map of many components of a trivial function: components per second."""
     start = time.perf_counter()
-    result = list(htmap.map(double, range(1000), tag="bench-throughput"))
+    result = list(htmap.map(double, range(THROUGHPUT_COMPONENTS), tag="bench-throughput"))
     seconds = time.perf_counter() - start
-    assert result == [2 * x for x in range(1000)]
+    assert result == [2 * x for x in range(THROUGHPUT_COMPONENTS)]
     htmap.clean(all=True)
-    return {"htmap_components_per_s": [1000 / seconds]}
+    return {"htmap_components_per_s": [THROUGHPUT_COMPONENTS / seconds]}
 
 
 def claim_hog() -> dict[str, list[float]]:
