@@ -15,7 +15,7 @@ def notebook(site: Site, containers: Containers) -> Container:
 
 
 def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:
-    notebook.wait_for_log("answer")
+    notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
     assert notebook.python(HOSTNAMES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
 
 
