@@ -2,6 +2,8 @@
 
 `pytest tests --image NAME` runs the tests of NAME and of every image it is built on
 (tests/images.py); `pytest tests/entrypoint` runs the host-side unit tests alone.
+tests/operations (faults, odd users, bad input, isolation) runs with the base image only:
+the entrypoint and the pool are the same layers in every image.
 """
 
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from tests.images import lineage
 from tests.site_pool import Site, site_pool
 
 TESTS = Path(__file__).parent
+BASE = "base-notebook"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,6 +33,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     name = collection_path.name.replace("_", "-")
     if name == "entrypoint":
         return bool(image)
+    if name == "operations":
+        return (image or BASE) != BASE
     if name.endswith("-notebook"):
         return image is None or name not in lineage(image)
     return None
@@ -38,7 +43,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 @pytest.fixture(scope="session")
 def image(pytestconfig: pytest.Config) -> str:
     """The full name of the image under test."""
-    short = pytestconfig.getoption("--image") or "base-notebook"
+    short = pytestconfig.getoption("--image") or BASE
     return f"{pytestconfig.getoption('--org')}/htc-{short}:latest"
 
 

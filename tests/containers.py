@@ -144,10 +144,11 @@ class Container:
             f'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = {name} ] && kill -{signal} ${{p#/proc/}}; done; true',
         )
 
-    def processes(self) -> list[tuple[str, str]]:
-        """(user, command name) of every process in the container."""
+    def processes(self, numeric: bool = False) -> list[tuple[str, str]]:
+        """(user, command name) of every process in the container; the uid when `numeric`."""
+        owner = "%u" if numeric else "%U"
         out = self.exec(
-            "sh", "-c", 'for p in /proc/[0-9]*; do echo "$(stat -c %U $p) $(cat $p/comm)"; done', check=False
+            "sh", "-c", f'for p in /proc/[0-9]*; do echo "$(stat -c {owner} $p) $(cat $p/comm)"; done', check=False
         ).stdout
         return [tuple(line.split(" ", 1)) for line in out.splitlines() if " " in line]  # type: ignore[misc]
 

@@ -3,6 +3,8 @@
 import os
 from collections.abc import Callable
 
+from . import log
+
 
 def detach(work: Callable[[], int]) -> None:
     """Run `work` in a grandchild that init (tini) adopts and reaps; return at once.
@@ -18,6 +20,8 @@ def detach(work: Callable[[], int]) -> None:
             if os.fork() == 0:
                 code = 1
                 code = work()
+        except Exception as exc:
+            log.error(f"background check failed: {exc!r}")
         finally:
             os._exit(code)
     os.waitpid(child, 0)

@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def problems() -> list[str]:
             with urllib.request.urlopen(state["api_url"], timeout=3) as answer:  # noqa: S310 (our own http URL)
                 if answer.status != 200:
                     found.append(f"Jupyter answered {answer.status} at {state['api_url']}")
+        except urllib.error.HTTPError:
+            pass  # an answer all the same (a base_url of the user's, a hub's redirect)
         except OSError as exc:
             found.append(f"Jupyter does not answer at {state['api_url']}: {exc}")
     return found

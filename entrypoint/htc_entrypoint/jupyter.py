@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from . import log
 
 DEFAULT_PORT = 8888
-JUPYTER_CMDS = ("lab", "notebook", "server", "nbclassic")
+JUPYTER_CMDS = ("lab", "notebook", "server")
 # The image's CMD, and docker-stacks' names for it: Jupyter, with any further arguments
 # (as JupyterHub's spawners append them).
 START_COMMANDS = (
@@ -58,7 +58,12 @@ def command(args: list[str], env: Mapping[str, str]) -> Command:
     if env.get("JUPYTERHUB_API_TOKEN"):
         service = urlsplit(env.get("JUPYTERHUB_SERVICE_URL") or f"http://0.0.0.0:{DEFAULT_PORT}/")
         prefix = env.get("JUPYTERHUB_SERVICE_PREFIX") or service.path or "/"
-        api = f"http://127.0.0.1:{service.port or DEFAULT_PORT}{prefix.rstrip('/')}/api"
+        try:
+            listen = service.port or DEFAULT_PORT
+        except ValueError:
+            log.error(f"JUPYTERHUB_SERVICE_URL={service.geturl()!r} has no valid port: the health check assumes 8888")
+            listen = DEFAULT_PORT
+        api = f"http://127.0.0.1:{listen}{prefix.rstrip('/')}/api"
         return Command(["jupyterhub-singleuser", *notebook_args(env), *extra], api)
     app = env.get("DOCKER_STACKS_JUPYTER_CMD", "lab").strip() or "lab"
     if app not in JUPYTER_CMDS:

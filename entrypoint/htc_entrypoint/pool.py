@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import condor_env, log, resources
@@ -13,6 +13,8 @@ CONFIG = Path(os.environ.get("HTC_POOL_CONFIG", "/etc/condor/personal-pool.conf"
 SUBDIRS = ("lock", "log", "run", "spool", "execute", "cred_dir", "passwords.d", "tokens.d")
 PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
+# Below this, HTCondor cannot keep its logs and job queue: refuse to start rather than fail later.
+MIN_FREE_MB = 64
 
 
 class PoolError(Exception):
@@ -36,13 +38,21 @@ def prepare(state: Path) -> None:
         probe = state / "run" / ".writable"
         probe.write_text("")
         probe.unlink()
+        # An earlier container's daemons left their addresses: they are not running now.
+        for stale in [*state.glob("log/.*_address*"), *state.glob("spool/.*_address*")]:
+            stale.unlink(missing_ok=True)
+        disk = os.statvfs(state)
     except OSError as exc:
         raise PoolError(
             f"cannot write the pool's state directory {state} ({exc.strerror}): "
             "mount a writable home directory or set HTC_POOL_DIR to a writable directory"
         ) from exc
-    for stale in [*state.glob("log/.*_address*"), *state.glob("spool/.*_address*")]:
-        stale.unlink(missing_ok=True)
+    free_mb = disk.f_bavail * disk.f_frsize // 2**20
+    if free_mb < MIN_FREE_MB:
+        raise PoolError(
+            f"the pool's state directory {state} has {free_mb} MB free (it needs {MIN_FREE_MB} MB): "
+            "free some space there, or set HTC_POOL_DIR to a larger volume"
+        )
 
 
 def master_env(env: Mapping[str, str], state: Path) -> dict[str, str]:
@@ -66,12 +76,36 @@ def check_overrides(env: Mapping[str, str]) -> None:
             raise PoolError(f"{name}={value!r} is not a whole number: set it to a number or unset it")
 
 
-def start_master(env: Mapping[str, str], state: Path) -> subprocess.Popen[bytes]:
-    """Start condor_master in the foreground of a child process (it keeps our process group)."""
+def start_master(env: Mapping[str, str], state: Path) -> int:
+    """Start condor_master in the foreground of a child in its own session; return its pid.
+
+    Its own session, so that only the supervisor decides when the pool shuts down.
+    """
     master = shutil.which("condor_master", path=env.get("PATH"))
     if master is None:
         raise PoolError("condor_master not found on PATH: is HTCondor installed in this image?")
-    return subprocess.Popen([master, "-f"], env=master_env(env, state), stdin=subprocess.DEVNULL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    try:
+        return os.posix_spawn(
+            master,
+            [master, "-f"],
+            master_env(env, state),
+            file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0)],
+            setsid=True,
+        )
+    except OSError as exc:
+        raise PoolError(f"cannot start {master}: {exc.strerror}") from exc
+    finally:
+        os.close(devnull)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of ours runs (a zombie, not yet reaped, counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def status(env: Mapping[str, str]) -> dict[str, list[str]]:
@@ -92,27 +126,26 @@ def status(env: Mapping[str, str]) -> dict[str, list[str]]:
 
 def wait_ready(
     env: Mapping[str, str],
-    master: subprocess.Popen[bytes] | None,
+    master: int,
     timeout: float = READY_TIMEOUT,
     interval: float = 0.1,
-    report: bool = True,
+    stop: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Wait until the startd and the schedd have advertised; log one line either way if `report`."""
+    """Wait until the startd and the schedd have advertised; log one line either way."""
     started = time.monotonic()
     state = state_dir(env)
-    while time.monotonic() - started < timeout:
-        if master is not None and master.poll() is not None:
-            log.error(f"condor_master exited with code {master.returncode}: see {state}/log/MasterLog")
+    while time.monotonic() - started < timeout and not stop():
+        if not alive(master):
+            log.error(f"condor_master ended before the pool was ready: see {state}/log/MasterLog")
             return False
         daemons = status(env)
         machine = daemons.get("Machine")
         if machine and "Scheduler" in daemons:
-            if not report:
-                return True
             cpus, memory = [*machine, "?", "?"][:2]
             log.info(f"pool ready: {cpus} CPUs, {memory} MB ({time.monotonic() - started:.1f} s)")
             return True
         time.sleep(interval)
-    if report:
-        log.error(f"pool not ready after {timeout:.0f} s: see {state}/log/ (MasterLog, StartLog, SchedLog)")
+    if stop():
+        return False
+    log.error(f"pool not ready after {timeout:.0f} s: see {state}/log/ (MasterLog, StartLog, SchedLog)")
     return False

@@ -1,9 +1,11 @@
 """The whole entrypoint as a process, with fake condor binaries on PATH."""
 
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ ENTRYPOINT = Path(__file__).parents[2] / "entrypoint"
 
 FAKE_MASTER = """#!/bin/sh
 env | grep -E '^(CONDOR_CONFIG|HTC_POOL_DIR|_CONDOR_NUM_CPUS|_CONDOR_MEMORY)=' | sort > "$HOME/master.env"
-sleep 0.5
+exec python3 -c "import signal, sys, time; signal.signal(15, lambda *_: sys.exit(0)); time.sleep(60)"
 """
 # The fake collector knows the pool once the fake master has started.
 FAKE_STATUS = """#!/bin/sh
@@ -138,3 +140,67 @@ def test_missing_command_is_one_line(env: dict[str, str]) -> None:
     done = run({**env, "_CONDOR_SCHEDD_HOST": "x"}, "no-such-command")
     assert done.returncode == 127
     assert "cannot run 'no-such-command'" in done.stderr
+
+
+def test_command_exit_code_passes_through_and_the_pool_is_shut_down(env: dict[str, str]) -> None:
+    done = run(env, "sh", "-c", "exit 3")
+    assert done.returncode == 3
+    assert "personal pool shut down" in done.stderr
+
+
+def test_sigterm_stops_command_and_pool_and_waits_for_the_pool(env: dict[str, str], tmp_path: Path) -> None:
+    # The fake master takes a moment to shut down; the entrypoint must outlive it.
+    script(
+        tmp_path / "bin",
+        "condor_master",
+        '#!/bin/sh\ntouch "$HOME/master.env"\nexec python3 -c "import signal, sys, time, pathlib\n'
+        "def stop(*_):\n    time.sleep(0.5); pathlib.Path(sys.argv[1]).write_text('clean'); sys.exit(0)\n"
+        'signal.signal(15, stop); pathlib.Path(sys.argv[1] + \'.up\').touch(); time.sleep(60)" "$HOME/master.done"\n',
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "htc_entrypoint", "python3", "-c", "import time; time.sleep(60)"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    up = Path(env["HOME"]) / "master.done.up"
+    deadline = time.monotonic() + 10
+    while not up.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGTERM)  # as tini -g passes docker stop's signal on
+    _, stderr = proc.communicate(timeout=20)
+    assert (Path(env["HOME"]) / "master.done").read_text() == "clean"
+    assert "personal pool shut down" in stderr
+
+
+def test_dead_master_is_one_line_and_the_command_goes_on(env: dict[str, str], tmp_path: Path) -> None:
+    script(tmp_path / "bin", "condor_master", "#!/bin/sh\nexit 4\n")
+    done = run(env, "sh", "-c", "sleep 1; echo still here")
+    assert done.stdout == "still here\n"
+    assert "condor_master ended before the pool was ready" in done.stderr
+
+
+def test_full_state_directory_is_one_line(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from htc_entrypoint import pool
+
+    real = os.statvfs
+    monkeypatch.setattr(os, "statvfs", lambda path: _tiny(real(path)))
+    with pytest.raises(pool.PoolError, match="has 0 MB free"):
+        pool.prepare(Path(env["HOME"]) / "state")
+
+
+def _tiny(result: os.statvfs_result) -> os.statvfs_result:
+    fields = list(result)
+    fields[4] = 1  # f_bavail
+    return os.statvfs_result(fields)
+
+
+def test_token_variable_does_not_reach_the_command(env: dict[str, str]) -> None:
+    done = run(
+        {**env, "_CONDOR_SCHEDD_HOST": "s", "_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": "eyJ.x.y"},
+        "sh",
+        "-c",
+        'echo "[$HTC_CONDOR_TOKEN]"',
+    )
+    assert done.stdout == "[]\n"
