@@ -47,18 +47,34 @@ def image(pytestconfig: pytest.Config) -> str:
     return f"{pytestconfig.getoption('--org')}/htc-{short}:latest"
 
 
-@pytest.fixture(scope="session")
-def containers(image: str) -> Iterator[Containers]:
-    """Starts containers of the image under test, and removes them all at the end."""
+def _factory(image: str) -> Iterator[Containers]:
     factory = Containers(image)
     yield factory
     factory.remove_all()
 
 
+@pytest.fixture
+def containers(image: str) -> Iterator[Containers]:
+    """Starts containers of the image under test; removes them when the test ends."""
+    yield from _factory(image)
+
+
+@pytest.fixture(scope="module")
+def module_containers(image: str) -> Iterator[Containers]:
+    """Starts containers shared by one test module; removes them after it."""
+    yield from _factory(image)
+
+
 @pytest.fixture(scope="session")
-def container(containers: Containers) -> Container:
+def session_containers(image: str) -> Iterator[Containers]:
+    """Starts containers shared by the whole run."""
+    yield from _factory(image)
+
+
+@pytest.fixture(scope="session")
+def container(session_containers: Containers) -> Container:
     """One container of the default run (personal pool, JupyterLab), healthy and its pool ready."""
-    return containers.start(wait="healthy")
+    return session_containers.start(wait="healthy")
 
 
 @pytest.fixture(scope="session")

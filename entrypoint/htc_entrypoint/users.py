@@ -97,11 +97,6 @@ def provide_passwd_entry(env: MutableMapping[str, str]) -> None:
     env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD", ""), "libnss_wrapper.so"]))
     env.update(NSS_WRAPPER_PASSWD=str(passwd), NSS_WRAPPER_GROUP="/etc/group", USER=name, LOGNAME=name)
     log.info(f"uid {uid} has no passwd entry: it is {name} (home {env['HOME']})")
-    if gid == 0:
-        log.error(
-            "running with group 0 (root): HTCondor refuses to write job logs for it, so HTMap maps fail; "
-            f"start the container with another group, e.g. --user {uid}:100"
-        )
 
 
 def _exists(name: str) -> bool:

@@ -9,9 +9,9 @@ HOSTNAMES = "import htmap, socket\nprint(sorted(set(htmap.map(lambda _: socket.g
 
 
 @pytest.fixture(scope="module")
-def notebook(site: Site, containers: Containers) -> Container:
+def notebook(site: Site, module_containers: Containers) -> Container:
     """A notebook joined to the site as an admin would set it up."""
-    return site.start_notebook(containers)
+    return site.start_notebook(module_containers)
 
 
 def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:

@@ -40,8 +40,10 @@ def test_an_unresolvable_schedd_is_named_and_jupyter_serves(containers: Containe
 
 
 def test_notebook_args_are_never_run_by_a_shell(containers: Containers) -> None:
-    args = "--ServerApp.base_url='/x;touch /tmp/pwned;$(touch /tmp/pwned)/' --ServerApp.root_dir=/tmp"
-    box = containers.start(env={"NOTEBOOK_ARGS": args}, wait=None)
-    base = "/x;touch%20/tmp/pwned;$(touch%20/tmp/pwned)/"
-    box.wait_for(lambda: box.http_status(f"{base}api") == 200, "Jupyter under the literal base_url")
+    url = "http://h/$(touch /tmp/pwned)`touch /tmp/pwned`;touch /tmp/pwned|true"
+    box = containers.start(
+        env={"NOTEBOOK_ARGS": f"--ServerApp.base_url=/x/ --ServerApp.custom_display_url='{url}'"}, wait=None
+    )
+    box.wait_for(lambda: box.http_status("/x/api") == 200, "Jupyter under /x/")
+    assert url in box.logs()  # handed to Jupyter as one literal argument
     assert box.exec("test", "-e", "/tmp/pwned", check=False).returncode == 1

@@ -75,9 +75,9 @@ def test_a_home_from_a_killed_container_starts_cleanly(containers: Containers, h
 
 
 @pytest.fixture(scope="module")
-def busy_pool(containers: Containers) -> Container:
+def busy_pool(module_containers: Containers) -> Container:
     """A pool with eight slots, for the daemon-killing tests."""
-    return containers.start(env=BUSY_POOL, wait="healthy")
+    return module_containers.start(env=BUSY_POOL, wait="healthy")
 
 
 @pytest.mark.parametrize(
