@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -98,6 +99,8 @@ def start_master(env: Mapping[str, str], state: Path) -> int:
             master_env(env, state),
             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0)],
             setsid=True,
+            # The shutdown signals act even if whoever started us ignored them.
+            setsigdef=(signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGINT),
         )
     except OSError as exc:
         raise PoolError(f"cannot start {master}: {exc.strerror}") from exc

@@ -4,7 +4,9 @@ tini (PID 1) exits as soon as its child does, and the kernel then kills whatever
 left; so this process stays the child until condor_master has finished its
 shutdown. tini -g passes docker stop's SIGTERM to this process group (the command
 gets it from tini directly); condor_master runs in its own session, so it is told
-here, once, to shut down gracefully.
+here, once, to shut down. Fast shutdown (SIGQUIT): running jobs are killed and stay
+in the queue, to run again at the next start. A graceful one evicts them instead,
+and an HTMap job evicted before it made its output folder is held for it.
 """
 
 import os
@@ -46,12 +48,12 @@ class Supervisor:
         signal.signal(signal.SIGINT, lambda _signum, _frame: None)
 
     def stop_pool(self) -> None:
-        """Ask condor_master, once, for a graceful shutdown (jobs go back to the queue)."""
+        """Ask condor_master, once, for a fast shutdown (jobs stay in the queue)."""
         if self.master is None or self.master_signalled:
             return
         self.master_signalled = True
         try:
-            os.kill(self.master, signal.SIGTERM)
+            os.kill(self.master, signal.SIGQUIT)
         except ProcessLookupError:
             pass
 
@@ -70,8 +72,8 @@ class Supervisor:
                 f"condor_master {describe(status)}: the personal pool is down (health: unhealthy); "
                 f"see {self.log_dir}/MasterLog, and restart the container to bring it back"
             )
-        # Killed by SIGTERM: it ended before it could handle the signal, with nothing started.
-        elif exit_code(status) in (0, 128 + signal.SIGTERM):
+        # Killed by the signal itself: it ended before it could handle it, with nothing started.
+        elif exit_code(status) in (0, 128 + signal.SIGQUIT):
             log.info("personal pool shut down")
         else:
             log.warn(f"condor_master {describe(status)} while shutting down: see {self.log_dir}/MasterLog")
@@ -96,7 +98,7 @@ class Supervisor:
                 self.reap(pid, status)
                 return
             time.sleep(0.05)
-        log.warn(f"condor_master still running {STOP_TIMEOUT:.0f} s after SIGTERM: killing the pool")
+        log.warn(f"condor_master still running {STOP_TIMEOUT:.0f} s after SIGQUIT: killing the pool")
         os.killpg(self.master, signal.SIGKILL)
 
     def run(self, command: int) -> int:

@@ -35,6 +35,13 @@ def _run(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True, text=True)
 
 
+def hand_over(home: Path, old_uid: int, uid: int, gid: int) -> None:
+    """Give the files of the image's user in the home directory to the new uid and gid."""
+    for path in [home, *home.rglob("*")]:
+        if path.lstat().st_uid == old_uid:
+            os.lchown(path, uid, gid)
+
+
 def become_notebook_user(env: MutableMapping[str, str]) -> None:
     """Started as root: make NB_USER (NB_UID, NB_GID) the image's user, grant sudo if asked, drop root."""
     name = env.get("NB_USER", "").strip() or IMAGE_USER
@@ -51,11 +58,14 @@ def become_notebook_user(env: MutableMapping[str, str]) -> None:
             _run("usermod", "--login", name, "--home", str(home), IMAGE_USER)
             old_home = Path("/home") / IMAGE_USER
             if not home.exists() and old_home.is_dir():
-                old_home.rename(home)
+                try:
+                    old_home.rename(home)
+                except OSError:  # an image layer's directory (overlayfs: EXDEV): link to it
+                    home.symlink_to(old_home)
         entry = pwd.getpwnam(name)
         if (entry.pw_uid, entry.pw_gid) != (uid, gid):
-            # usermod also hands over the files in the home directory.
             _run("usermod", "--uid", str(uid), "--gid", str(gid), name)
+            hand_over(home.resolve(), entry.pw_uid, uid, gid)
         if env.get("GRANT_SUDO", "").strip().lower() in YES:
             SUDOERS.write_text(f"{name} ALL=(ALL) NOPASSWD:ALL\n")
             SUDOERS.chmod(0o440)

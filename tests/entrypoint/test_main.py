@@ -12,9 +12,13 @@ import pytest
 
 ENTRYPOINT = Path(__file__).parents[2] / "entrypoint"
 
-FAKE_MASTER = """#!/bin/sh
-env | grep -E '^(CONDOR_CONFIG|HTC_POOL_DIR|_CONDOR_NUM_CPUS|_CONDOR_MEMORY)=' | sort > "$HOME/master.env"
-exec python3 -c "import signal, sys, time; signal.signal(15, lambda *_: sys.exit(0)); time.sleep(60)"
+FAKE_MASTER = """#!/usr/bin/env python3
+import os, signal, sys, time
+signal.signal(signal.SIGQUIT, lambda *_: sys.exit(0))
+names = ("CONDOR_CONFIG", "HTC_POOL_DIR", "_CONDOR_NUM_CPUS", "_CONDOR_MEMORY")
+with open(os.path.join(os.environ["HOME"], "master.env"), "w") as out:
+    out.writelines(f"{k}={v}\\n" for k, v in sorted(os.environ.items()) if k in names)
+time.sleep(60)
 """
 # The fake collector knows the pool once the fake master has started.
 FAKE_STATUS = """#!/bin/sh
@@ -155,7 +159,7 @@ def test_sigterm_stops_command_and_pool_and_waits_for_the_pool(env: dict[str, st
         "condor_master",
         '#!/bin/sh\ntouch "$HOME/master.env"\nexec python3 -c "import signal, sys, time, pathlib\n'
         "def stop(*_):\n    time.sleep(0.5); pathlib.Path(sys.argv[1]).write_text('clean'); sys.exit(0)\n"
-        'signal.signal(15, stop); pathlib.Path(sys.argv[1] + \'.up\').touch(); time.sleep(60)" "$HOME/master.done"\n',
+        'signal.signal(3, stop); pathlib.Path(sys.argv[1] + \'.up\').touch(); time.sleep(60)" "$HOME/master.done"\n',
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "htc_entrypoint", "python3", "-c", "import time; time.sleep(60)"],

@@ -52,6 +52,11 @@ def stuck_slots(box: Container) -> list[str]:
     return [row for row in rows if "Preempting" in row or "Vacating" in row]
 
 
+def wait_no_stuck_slots(box: Container, timeout: float = 60) -> None:
+    """Slots may pass through Preempting/Vacating after a fault, but must not stay there."""
+    box.wait_for(lambda: stuck_slots(box) == [], "no slot in Preempting/Vacating", timeout)
+
+
 def wait_ready_again(box: Container, starts: int, timeout: float = 180) -> None:
     """Wait until the container's log says "pool ready" `starts` times in all."""
     box.wait_for(lambda: box.logs().count("pool ready:") >= starts, f"pool ready #{starts}", timeout)
