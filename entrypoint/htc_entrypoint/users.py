@@ -31,8 +31,10 @@ def _number(env: MutableMapping[str, str], name: str) -> int:
     return DEFAULTS[name]
 
 
-def _run(*argv: str) -> None:
-    subprocess.run(argv, check=True, capture_output=True, text=True)
+def _run(*argv: str, also_fine: tuple[int, ...] = ()) -> None:
+    done = subprocess.run(argv, check=False, capture_output=True, text=True)
+    if done.returncode and done.returncode not in also_fine:
+        raise subprocess.CalledProcessError(done.returncode, argv, done.stdout, done.stderr)
 
 
 def hand_over(home: Path, old_uid: int, uid: int, gid: int) -> None:
@@ -64,7 +66,8 @@ def become_notebook_user(env: MutableMapping[str, str]) -> None:
                     home.symlink_to(old_home)
         entry = pwd.getpwnam(name)
         if (entry.pw_uid, entry.pw_gid) != (uid, gid):
-            _run("usermod", "--uid", str(uid), "--gid", str(gid), name)
+            # 12: it changed the ids but not the home's owner (a link to the image's home): done below.
+            _run("usermod", "--uid", str(uid), "--gid", str(gid), name, also_fine=(12,))
             hand_over(home.resolve(), entry.pw_uid, uid, gid)
         if env.get("GRANT_SUDO", "").strip().lower() in YES:
             SUDOERS.write_text(f"{name} ALL=(ALL) NOPASSWD:ALL\n")
