@@ -136,13 +136,18 @@ class Container:
         assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done.stdout.strip().splitlines()
 
-    def kill(self, name: str, signal: str = "KILL") -> None:
-        """Send a signal to every process whose command name is `name` (the image has no pkill)."""
-        self.exec(
-            "sh",
-            "-c",
-            f'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = {name} ] && kill -{signal} ${{p#/proc/}}; done; true',
+    def pids(self, name: str) -> list[str]:
+        """The pids of the processes whose command name is `name` (the image has no pgrep)."""
+        out = self.exec(
+            "sh", "-c", f'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = {name} ] && echo ${{p#/proc/}}; done; true'
         )
+        return sorted(out.stdout.split())
+
+    def kill(self, name: str, signal: str = "KILL") -> None:
+        """Send a signal to every process whose command name is `name`."""
+        pids = self.pids(name)
+        if pids:
+            self.exec("sh", "-c", f"kill -{signal} {' '.join(pids)}", check=False)  # kill: the shell's builtin
 
     def processes(self, numeric: bool = False) -> list[tuple[str, str]]:
         """(user, command name) of every process in the container; the uid when `numeric`."""

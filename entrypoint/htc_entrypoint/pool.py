@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import condor_env, log, resources
+from . import condor_env, log, resources, users
 
 CONFIG = Path(os.environ.get("HTC_POOL_CONFIG", "/etc/condor/personal-pool.conf"))
 SUBDIRS = ("lock", "log", "run", "spool", "execute", "cred_dir", "passwords.d", "tokens.d")
@@ -16,7 +16,6 @@ PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
 # HTCondor refuses group 0; under it, the daemons are told this group instead (reported-gid.c).
 REPORTED_GID_LIBRARY = "/usr/local/lib/libhtc-reported-gid.so"
-REPORTED_GID = "100"
 # Below this, HTCondor cannot keep its logs and job queue: refuse to start rather than fail later.
 MIN_FREE_MB = 64
 
@@ -70,7 +69,7 @@ def master_env(env: Mapping[str, str], state: Path) -> dict[str, str]:
         menv["_CONDOR_MEMORY"] = str(resources.memory_mb())
     if os.getgid() == 0 and os.getuid() != 0:
         menv["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD", ""), REPORTED_GID_LIBRARY]))
-        menv["HTC_REPORTED_GID"] = REPORTED_GID
+        menv["HTC_REPORTED_GID"] = str(users.DEFAULTS["NB_GID"])
     return menv
 
 

@@ -54,9 +54,7 @@ def become_notebook_user(env: MutableMapping[str, str]) -> None:
             grp.getgrgid(gid)
         except KeyError:
             _run("groupadd", "--gid", str(gid), name)
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
+        if not _exists(name):
             _run("usermod", "--login", name, "--home", str(home), IMAGE_USER)
             old_home = Path("/home") / IMAGE_USER
             if not home.exists() and old_home.is_dir():

@@ -86,23 +86,15 @@ def busy_pool(module_containers: Containers) -> Container:
 def test_a_killed_daemon_comes_back_and_the_map_completes(busy_pool: Container, daemon: str) -> None:
     tag = f"kill-{daemon}"
     comm = daemon[:15]  # the kernel's command name is at most 15 characters
-    before = pids(busy_pool, comm)
+    before = busy_pool.pids(comm)
     assert before, f"{daemon} is not running"
     submit(busy_pool, tag, 40, seconds=0.5)
     wait_outputs(busy_pool, tag, 5)
     busy_pool.kill(comm)
-    busy_pool.wait_for(lambda: pids(busy_pool, comm) not in ([], before), f"{daemon} restarted", timeout=120)
+    busy_pool.wait_for(lambda: busy_pool.pids(comm) not in ([], before), f"{daemon} restarted", timeout=120)
     collect(busy_pool, tag, 40, timeout=600)
     wait_no_stuck_slots(busy_pool)
     assert busy_pool.health() == "healthy"
-
-
-def pids(box: Container, comm: str) -> list[str]:
-    """The pids of processes with this command name."""
-    out = box.exec(
-        "sh", "-c", f'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = {comm} ] && echo ${{p#/proc/}}; done; true'
-    )
-    return sorted(out.stdout.split())
 
 
 def test_a_killed_condor_master_is_reported_and_jupyter_stays(containers: Containers) -> None:
