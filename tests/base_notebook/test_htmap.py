@@ -39,3 +39,26 @@ def test_seed_example_in_a_notebook(container: Container) -> None:
     # HTMap draws a text tqdm bar, which JupyterLab redraws in place on each carriage return.
     bar = "".join(out.get("text", "") for out in outputs[1] if out.get("name") == "stderr")
     assert "NotebookSimulation1: 100%|##########| 10/10" in bar, json.dumps(outputs[1])[:2000]
+
+
+FAILING = """
+import htmap
+
+def fail(x):
+    raise ValueError(f"bad item {x}")
+
+m = htmap.map(fail, [7], tag="Failing")
+err = m.get_err(0, timeout=120)
+print(err.exception_msg)
+print(err.report())
+"""
+
+
+def test_a_failing_component_reports_its_error_and_packages(container: Container) -> None:
+    """The installed packages, left out of components that succeed, are in the error report."""
+    container.exec("sh", "-c", f"cat > /tmp/failing.py <<'EOF'\n{FAILING}\nEOF")
+    done = container.exec("python", "/tmp/failing.py", check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "ValueError: bad item 7" in done.stdout
+    assert "with installed packages" in done.stdout
+    assert "htmap==" in done.stdout and "cloudpickle==" in done.stdout
