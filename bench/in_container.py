@@ -1,6 +1,6 @@
 """Pool and HTMap figures measured inside a running container; prints one JSON object.
 
-Usage: python in_container.py FIGURE...   (function names below, run in the order given)
+Usage: python in_container.py FIGURE[=ARG]...   (function names below, run in the order given)
 """
 
 import json
@@ -96,19 +96,15 @@ def map_warm() -> dict[str, list[float]]:
     return {"map10_warm_s": times[1:]}
 
 
-# 1000 components run about 8 minutes per configuration at today's rate (about 2 per
-# second on 2 cores): too long for a 15-minute bench. The rate is the figure.
-THROUGHPUT_COMPONENTS = 200
-
-
-def throughput() -> dict[str, list[float]]:
+def throughput(components: str = "1000") -> dict[str, list[float]]:
     """A map of many components of a trivial function: components per second."""
+    count = int(components)
     start = time.perf_counter()
-    result = list(htmap.map(double, range(THROUGHPUT_COMPONENTS), tag="bench-throughput"))
+    result = list(htmap.map(double, range(count), tag="bench-throughput"))
     seconds = time.perf_counter() - start
-    assert result == [2 * x for x in range(THROUGHPUT_COMPONENTS)]
+    assert result == [2 * x for x in range(count)]
     htmap.clean(all=True)
-    return {"htmap_components_per_s": [THROUGHPUT_COMPONENTS / seconds]}
+    return {"htmap_components_per_s": [count / seconds]}
 
 
 def claim_hog() -> dict[str, list[float]]:
@@ -133,7 +129,7 @@ def claim_hog() -> dict[str, list[float]]:
 
 if __name__ == "__main__":
     figures: dict[str, list[float]] = {}
-    for name in sys.argv[1:]:
-        figures.update(globals()[name]())
+    for name, _, arg in (figure.partition("=") for figure in sys.argv[1:]):
+        figures.update(globals()[name](*([arg] if arg else [])))
     print(json.dumps(figures))
     sys.stderr.write(" ".join(f"{k}={statistics.median(v):.3f}" for k, v in figures.items()) + "\n")
