@@ -4,6 +4,7 @@ Usage: python in_container.py FIGURE[=ARG]...   (function names below, run in th
 """
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -13,6 +14,8 @@ from pathlib import Path
 import htcondor
 import htmap
 
+# The configuration's HTMap poll interval (the image's own is 0.1 s).
+htmap.settings["WAIT_TIME"] = float(os.getenv("BENCH_HTMAP_WAIT_TIME", "0.1"))
 TRUE_JOB = {
     "executable": "/bin/true",
     "transfer_executable": "False",

@@ -146,6 +146,11 @@ def wait_ready(
         if not alive(master):
             log.error(f"condor_master ended before the pool was ready: see {state}/log/MasterLog")
             return False
+        # Until the startd has written its address, asking the collector (a process each
+        # time) only takes CPU from the daemons and Jupyter starting beside it.
+        if not (state / "log" / ".startd_address").exists():
+            time.sleep(interval)
+            continue
         daemons = status(env)
         machine = daemons.get("Machine")
         if machine and "Scheduler" in daemons:

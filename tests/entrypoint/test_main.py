@@ -18,6 +18,7 @@ signal.signal(signal.SIGQUIT, lambda *_: sys.exit(0))
 names = ("CONDOR_CONFIG", "HTC_POOL_DIR", "_CONDOR_NUM_CPUS", "_CONDOR_MEMORY")
 with open(os.path.join(os.environ["HOME"], "master.env"), "w") as out:
     out.writelines(f"{k}={v}\\n" for k, v in sorted(os.environ.items()) if k in names)
+open(os.path.join(os.environ["HTC_POOL_DIR"], "log", ".startd_address"), "w").close()
 time.sleep(60)
 """
 # The fake collector knows the pool once the fake master has started.
