@@ -99,9 +99,8 @@ def map_warm() -> dict[str, list[float]]:
     return {"map10_warm_s": times[1:]}
 
 
-def throughput(components: str = "1000") -> dict[str, list[float]]:
+def throughput(count: int = 1000) -> dict[str, list[float]]:
     """A map of many components of a trivial function: components per second."""
-    count = int(components)
     start = time.perf_counter()
     result = list(htmap.map(double, range(count), tag="bench-throughput"))
     seconds = time.perf_counter() - start
@@ -133,6 +132,6 @@ def claim_hog() -> dict[str, list[float]]:
 if __name__ == "__main__":
     figures: dict[str, list[float]] = {}
     for name, _, arg in (figure.partition("=") for figure in sys.argv[1:]):
-        figures.update(globals()[name](*([arg] if arg else [])))
+        figures.update(globals()[name](*([int(arg)] if arg else [])))
     print(json.dumps(figures))
     sys.stderr.write(" ".join(f"{k}={statistics.median(v):.3f}" for k, v in figures.items()) + "\n")

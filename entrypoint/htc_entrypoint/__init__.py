@@ -1,2 +1,1 @@
 """Start-up of the HTC notebook images: decide the mode, start the pool, exec Jupyter."""
-# bench 1796143472.966773

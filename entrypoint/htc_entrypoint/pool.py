@@ -14,6 +14,8 @@ CONFIG = Path(os.environ.get("HTC_POOL_CONFIG", "/etc/condor/personal-pool.conf"
 SUBDIRS = ("lock", "log", "run", "spool", "execute", "cred_dir", "passwords.d", "tokens.d")
 PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
+# Seconds to wait for the startd's address file before asking the collector regardless.
+ADDRESS_WAIT = 5.0
 # HTCondor refuses group 0; under it, the daemons are told this group instead (reported-gid.c).
 REPORTED_GID_LIBRARY = "/usr/local/lib/libhtc-reported-gid.so"
 # Below this, HTCondor cannot keep its logs and job queue: refuse to start rather than fail later.
@@ -147,8 +149,10 @@ def wait_ready(
             log.error(f"condor_master ended before the pool was ready: see {state}/log/MasterLog")
             return False
         # Until the startd has written its address, asking the collector (a process each
-        # time) only takes CPU from the daemons and Jupyter starting beside it.
-        if not (state / "log" / ".startd_address").exists():
+        # time) only takes CPU from the daemons and Jupyter starting beside it. After a few
+        # seconds ask anyway: a user's config may keep the address elsewhere.
+        early = time.monotonic() - started < ADDRESS_WAIT
+        if early and not (state / "log" / ".startd_address").exists():
             time.sleep(interval)
             continue
         daemons = status(env)

@@ -51,6 +51,7 @@ m = htmap.map(fail, [7], tag="Failing")
 err = m.get_err(0, timeout=120)
 print(err.exception_msg)
 print(err.report())
+m.remove()
 """
 
 
