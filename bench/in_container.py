@@ -14,8 +14,8 @@ from pathlib import Path
 import htcondor
 import htmap
 
-# The configuration's HTMap poll interval (the image's own is 0.1 s).
-htmap.settings["WAIT_TIME"] = float(os.getenv("BENCH_HTMAP_WAIT_TIME", "0.1"))
+# HTMap's poll interval where the configuration sets one; else the image's own.
+htmap.settings["WAIT_TIME"] = float(os.getenv("BENCH_HTMAP_WAIT_TIME", htmap.settings["WAIT_TIME"]))
 TRUE_JOB = {
     "executable": "/bin/true",
     "transfer_executable": "False",
