@@ -16,6 +16,8 @@ PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
 # Seconds to wait for the startd's address file before asking the collector regardless.
 ADDRESS_WAIT = 5.0
+# The startd sends its first ad on a fixed 1 s timer after it has written its address.
+FIRST_AD_DELAY = 0.9
 # HTCondor refuses group 0; under it, the daemons are told this group instead (reported-gid.c).
 REPORTED_GID_LIBRARY = "/usr/local/lib/libhtc-reported-gid.so"
 # Below this, HTCondor cannot keep its logs and job queue: refuse to start rather than fail later.
@@ -134,6 +136,15 @@ def status(env: Mapping[str, str]) -> dict[str, list[str]]:
     return {fields[0]: fields[1:] for fields in (line.split() for line in out.splitlines()) if fields}
 
 
+def first_ad_due(state: Path) -> bool:
+    """Whether the startd wrote its address long enough ago to have advertised."""
+    try:
+        written = (state / "log" / ".startd_address").stat().st_mtime
+    except OSError:
+        return False
+    return time.time() - written >= FIRST_AD_DELAY
+
+
 def wait_ready(
     env: Mapping[str, str],
     master: int,
@@ -148,11 +159,10 @@ def wait_ready(
         if not alive(master):
             log.error(f"condor_master ended before the pool was ready: see {state}/log/MasterLog")
             return False
-        # Until the startd has written its address, asking the collector (a process each
-        # time) only takes CPU from the daemons and Jupyter starting beside it. After a few
+        # Until the startd's first ad is due, asking the collector (a process each time)
+        # only takes CPU from the daemons and Jupyter starting beside it. After a few
         # seconds ask anyway: a user's config may keep the address elsewhere.
-        early = time.monotonic() - started < ADDRESS_WAIT
-        if early and not (state / "log" / ".startd_address").exists():
+        if time.monotonic() - started < ADDRESS_WAIT and not first_ad_due(state):
             time.sleep(interval)
             continue
         daemons = status(env)

@@ -1,6 +1,7 @@
-"""Waiting for the personal pool: the collector is asked only once the startd has an address."""
+"""Waiting for the personal pool: the collector is asked only once the startd has advertised."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,25 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_collector_asked_once_the_startd_has_an_address(tmp_path: Path, asked: list[int]) -> None:
-    (tmp_path / "log").mkdir()
-    (tmp_path / "log" / ".startd_address").touch()
+def startd_address(state: Path, age: float) -> None:
+    """The startd's address file, written `age` seconds ago."""
+    (state / "log").mkdir()
+    address = state / "log" / ".startd_address"
+    address.touch()
+    os.utime(address, (time.time() - age, time.time() - age))
+
+
+def test_collector_asked_once_the_startd_has_advertised(tmp_path: Path, asked: list[int]) -> None:
+    startd_address(tmp_path, age=pool.FIRST_AD_DELAY)
     assert pool.wait_ready({"HTC_POOL_DIR": str(tmp_path)}, os.getpid(), timeout=5, interval=0.01)
     assert asked == [1]
+
+
+def test_collector_not_asked_before_the_startd_first_ad(tmp_path: Path, asked: list[int]) -> None:
+    """The startd's first ad comes a second after its address."""
+    startd_address(tmp_path, age=0)
+    assert not pool.wait_ready({"HTC_POOL_DIR": str(tmp_path)}, os.getpid(), timeout=0.3, interval=0.01)
+    assert asked == []
 
 
 def test_collector_asked_anyway_after_the_address_wait(
