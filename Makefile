@@ -69,8 +69,8 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile
 	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh base-notebook/install-python-packages r-notebook/install-r
-	$(VENV)/bin/ruff check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects
-	$(VENV)/bin/ruff format --check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects
+	$(VENV)/bin/ruff check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/ruff format --check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 
 # The benchmark builds the base image itself: its cold build is one of the figures.
 bench: root-image $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot

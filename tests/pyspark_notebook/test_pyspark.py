@@ -34,3 +34,18 @@ def test_map_with_a_spark_session_per_call(container: Container) -> None:
         timeout=900,
     )
     assert lines[-1] == "[10, 200]"
+
+
+def test_native_libraries_left_in_the_jars_load(container: Container) -> None:
+    """The jars keep this platform's native code (trim-jar-natives drops the others')."""
+    out = container.python(
+        "from pyspark.sql import SparkSession\n"
+        "spark = SparkSession.builder.master('local[1]').appName('natives').getOrCreate()\n"
+        "jvm = spark.sparkContext._jvm\n"
+        "jvm.org.rocksdb.RocksDB.loadLibrary()\n"
+        "print('zstd', len(jvm.com.github.luben.zstd.Zstd.compress(bytearray(b'htc' * 100))))\n"
+        "print('snappy', jvm.org.xerial.snappy.Snappy.getNativeLibraryVersion())\n"
+        "print('lz4', jvm.net.jpountz.lz4.LZ4Factory.nativeInstance().toString())\n"
+        "spark.stop()\n"
+    )
+    assert "zstd " in out and "snappy 1." in out and "lz4 " in out, out
