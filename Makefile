@@ -55,8 +55,8 @@ $(VENV)/.done: tests/requirements.txt
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
-unit: $(VENV)/.done ## entrypoint unit tests, on the host, without Docker
-	$(PYTEST) tests/entrypoint
+unit: $(VENV)/.done ## entrypoint and build-script unit tests, on the host, without Docker
+	$(PYTEST) tests/entrypoint tests/build
 
 test: unit build ## build and test every image
 	@for image in $(IMAGES); do \

@@ -1,7 +1,8 @@
 """Shared fixtures: the image under test, and real containers of it.
 
 `pytest tests --image NAME` runs the tests of NAME and of every image it is built on
-(tests/images.py); `pytest tests/entrypoint` runs the host-side unit tests alone.
+(tests/images.py); `pytest tests/entrypoint tests/build` runs the host-side unit tests alone
+(the entrypoint's, and the build scripts').
 tests/operations (faults, odd users, bad input, isolation) runs with the base image only:
 the entrypoint and the pool are the same layers in every image.
 """
@@ -31,7 +32,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.parent != TESTS or not collection_path.is_dir():
         return None
     name = collection_path.name.replace("_", "-")
-    if name == "entrypoint":
+    if name in ("entrypoint", "build"):
         return bool(image)
     if name == "operations":
         return (image or BASE) != BASE

@@ -16,7 +16,8 @@ PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
 # Seconds to wait for the startd's address file before asking the collector regardless.
 ADDRESS_WAIT = 5.0
-# The startd sends its first ad on a fixed 1 s timer after it has written its address.
+# The startd sends its first ad on a fixed 1 s timer after it has written its address:
+# start asking a little before that (then every `interval`).
 FIRST_AD_DELAY = 0.9
 # HTCondor refuses group 0; under it, the daemons are told this group instead (reported-gid.c).
 REPORTED_GID_LIBRARY = "/usr/local/lib/libhtc-reported-gid.so"

@@ -16,6 +16,8 @@ from pathlib import Path
 # condor_schedd's first start-jobs pass comes this long after it starts; then a second more.
 SCHEDD_FIRST_PASS = 10.0
 MARGIN = 1.0
+# A big map changes the queue all the time: at most one RESCHEDULE (a process) this often.
+MIN_GAP = 0.25
 
 
 def reschedule_until_first_pass(
@@ -31,17 +33,19 @@ def reschedule_until_first_pass(
         until = (spool / ".schedd_address").stat().st_mtime + SCHEDD_FIRST_PASS + MARGIN
     except OSError:
         return 0
-    last: int | None = None
+    last: int | None = None  # the first look counts as a change: jobs may be queued already
     sent = 0
-    while clock() < until:
+    sent_at = -MIN_GAP
+    while (now := clock()) < until:
         try:
             changed: int | None = (spool / "job_queue.log").stat().st_mtime_ns
         except OSError:
             changed = None
-        if changed != last:
+        if changed != last and now - sent_at >= MIN_GAP:
             last = changed
+            sent_at = now
             try:
-                subprocess.run(["condor_reschedule"], env=dict(env), capture_output=True, timeout=5, check=False)
+                subprocess.run(["condor_reschedule"], env=dict(env), capture_output=True, timeout=2, check=False)
             except (OSError, subprocess.TimeoutExpired):
                 return sent
             sent += 1

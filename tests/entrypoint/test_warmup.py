@@ -68,7 +68,24 @@ def test_nothing_sent_without_a_schedd_address(tmp_path: Path, fake_reschedule: 
     assert calls(record) == 0
 
 
+def test_at_most_one_reschedule_per_gap(tmp_path: Path, fake_reschedule: tuple[dict[str, str], Path]) -> None:
+    """A queue that changes at every look (a big map) still gets one RESCHEDULE per MIN_GAP."""
+    env, record = fake_reschedule
+    queue = schedd_started(tmp_path, at=1000.0)
+    times = iter([round(1001.0 + step * 0.1, 1) for step in range(10)] + [1011.0])
+
+    def clock() -> float:
+        now = next(times)
+        os.utime(queue, ns=(int(now * 1e9), int(now * 1e9)))
+        return now
+
+    # Looks at 1001.0 ... 1001.9, one each 0.1 s: sends at 1001.0, 1001.3, 1001.6 and 1001.9.
+    assert warmup.reschedule_until_first_pass(env, tmp_path, interval=0, clock=clock) == 4
+    assert calls(record) == 4
+
+
 def test_stops_when_condor_reschedule_is_missing(tmp_path: Path) -> None:
     schedd_started(tmp_path, at=1000.0)
     env = {"PATH": str(tmp_path / "empty")}
-    assert warmup.reschedule_until_first_pass(env, tmp_path, interval=0, clock=lambda: 1001.0) == 0
+    times = iter([1001.0, 1002.0, 1011.0])
+    assert warmup.reschedule_until_first_pass(env, tmp_path, interval=0, clock=lambda: next(times)) == 0

@@ -48,4 +48,10 @@ def test_native_libraries_left_in_the_jars_load(container: Container) -> None:
         "print('lz4', jvm.net.jpountz.lz4.LZ4Factory.nativeInstance().toString())\n"
         "spark.stop()\n"
     )
-    assert "zstd " in out and "snappy 1." in out and "lz4 " in out, out
+    assert "zstd " in out and "snappy 1." in out and "lz4 LZ4Factory:JNI" in out, out
+    jars = container.python(
+        "import glob, os, zipfile\n"
+        "for jar in sorted(glob.glob(os.environ['SPARK_HOME'] + '/jars/rocksdbjni-*.jar')):\n"
+        "    print(sorted(n for n in zipfile.ZipFile(jar).namelist() if 'librocksdbjni' in n))\n"
+    )
+    assert jars.strip() == "['librocksdbjni-linux64.so']", jars
