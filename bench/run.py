@@ -45,6 +45,14 @@ CONFIGS = {"ours": {}, "baseline": BASELINE}
 # from 100, so that the whole run stays within 15 minutes.
 THROUGHPUT_COMPONENTS = {"ours": 1000, "baseline": 100}
 FIGURES_IN_CONTAINER = ["turnaround_cold", "burst", "turnaround_kept", "claim_hog", "map_warm"]
+FLAVOURS = (
+    "base-notebook",
+    "scipy-notebook",
+    "tensorflow-notebook",
+    "r-notebook",
+    "pyspark-notebook",
+    "datascience-notebook",
+)
 # jupyter/docker-stacks' published sizes (2022), MB, the size baseline.
 STACKS_MB = {"base-notebook": 829, "scipy-notebook": 2770, "pyspark-notebook": 3580, "datascience-notebook": 4270}
 TARGETS = {
@@ -160,14 +168,7 @@ def build_times() -> dict[str, list[float]]:
 def sizes() -> dict[str, float]:
     """Uncompressed size in MB of each flavour that is built."""
     found = {}
-    for name in (
-        "base-notebook",
-        "scipy-notebook",
-        "tensorflow-notebook",
-        "r-notebook",
-        "pyspark-notebook",
-        "datascience-notebook",
-    ):
+    for name in FLAVOURS:
         size = docker("image", "inspect", "-f", "{{.Size}}", f"{ORG}/htc-{name}:latest", check=False).strip()
         if size:
             found[name] = int(size) / 1e6
@@ -197,10 +198,11 @@ def table(results: dict[str, dict[str, list[float]]], size_mb: dict[str, float])
         "| image | size (MB) | jupyter/docker-stacks 2022 (MB) | ratio | target (MB) |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, mb in size_mb.items():
-        stacks = STACKS_MB.get(name)
-        ratio = f"{mb / stacks:.2f}" if stacks else "-"
-        rows.append(f"| {name} | {mb:.0f} | {stacks or '-'} | {ratio} | {SIZE_TARGETS_MB.get(name, '-')} |")
+    for name in FLAVOURS:
+        stacks, mb = STACKS_MB.get(name), size_mb.get(name)
+        ratio = f"{mb / stacks:.2f}" if stacks and mb else "-"
+        shown = f"{mb:.0f}" if mb else "not built (`make build` first)"
+        rows.append(f"| {name} | {shown} | {stacks or '-'} | {ratio} | {SIZE_TARGETS_MB.get(name, '-')} |")
     return "\n".join(rows)
 
 
