@@ -1,7 +1,5 @@
 """strip-shared-objects: which files it takes, and the load check that guards each result."""
 
-import importlib.machinery
-import importlib.util
 import os
 import shutil
 import struct
@@ -11,7 +9,8 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "base-notebook" / "strip-shared-objects"
+from tests.build import load_script
+
 # Any 64-bit shared object will do: one of the host Python's extension modules.
 LIBRARY = min(Path(sysconfig.get_config_var("DESTSHARED")).glob("*.so"))
 
@@ -19,12 +18,7 @@ LIBRARY = min(Path(sysconfig.get_config_var("DESTSHARED")).glob("*.so"))
 @pytest.fixture(scope="module")
 def strip() -> ModuleType:
     """The script, loaded as a module."""
-    loader = importlib.machinery.SourceFileLoader("strip_shared_objects", str(SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return load_script("base-notebook/strip-shared-objects")
 
 
 def misaligned(source: Path, target: Path) -> Path:

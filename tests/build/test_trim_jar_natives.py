@@ -1,25 +1,18 @@
 """trim-jar-natives: other platforms' native libraries leave the jars, this platform's stay."""
 
-import importlib.machinery
-import importlib.util
 import zipfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "pyspark-notebook" / "trim-jar-natives"
+from tests.build import load_script
 
 
 @pytest.fixture(scope="module")
 def trim() -> ModuleType:
     """The script, loaded as a module."""
-    loader = importlib.machinery.SourceFileLoader("trim_jar_natives", str(SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return load_script("pyspark-notebook/trim-jar-natives")
 
 
 KEPT = [
