@@ -67,8 +67,8 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e
 	$(PYTEST) tests --image $*
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
-	$(VENV)/bin/hadolint */Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh base-notebook/install-python-packages r-notebook/install-r
+	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh base-notebook/install-python-packages r-notebook/install-r tests/operations/make-old-home.sh
 	$(VENV)/bin/ruff check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 	$(VENV)/bin/ruff format --check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 

@@ -3,7 +3,10 @@
 
 variable "ORG" { default = "htcondor" }
 variable "ROOT_IMAGE" { default = "debian:trixie-slim" }
-variable "CONDOR_VERSION" { default = "23.9.6" }
+# HTCondor's daemons come from this Debian suite (trixie has only 23.9.6); the
+# Python bindings are the PyPI wheel of the same version.
+variable "CONDOR_SUITE" { default = "testing" }
+variable "CONDOR_VERSION" { default = "25.14.1" }
 variable "PYTHON_VERSION" { default = "3.13" }
 variable "HTMAP_VERSION" { default = "0.6.1" }
 variable "DATE_TAG" { default = formatdate("YYYY-MM-DD", timestamp()) }
@@ -31,6 +34,7 @@ target "_family" {
   secret  = ["id=cacert,src=${CA_BUNDLE}"]
   args = {
     ROOT_IMAGE     = ROOT_IMAGE
+    CONDOR_SUITE   = CONDOR_SUITE
     CONDOR_VERSION = CONDOR_VERSION
     PYTHON_VERSION = PYTHON_VERSION
     HTMAP_VERSION  = HTMAP_VERSION

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import htcondor
+import htcondor2 as htcondor
 import htmap
 
 # HTMap's poll interval where the configuration sets one; else the image's own.

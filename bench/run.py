@@ -37,7 +37,9 @@ BASELINE = {
         f"/usr/libexec/condor/{plugin}"
         for plugin in ("curl_plugin", "data_plugin", "box_plugin.py", "gdrive_plugin.py", "onedrive_plugin.py")
     ),
-    "_CONDOR_JOB_TRANSFORM_NAMES": "ShortLease SameDomain",
+    # Every job's lease as ours, but HTMap's 30 s idle claim kept.
+    "_CONDOR_JOB_TRANSFORM_NAMES": "BaselineLease",
+    "_CONDOR_JOB_TRANSFORM_BaselineLease": "SET JobLeaseDuration 30",
     "BENCH_HTMAP_WAIT_TIME": "1",
 }
 CONFIGS = {"ours": {}, "baseline": BASELINE}

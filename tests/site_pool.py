@@ -1,9 +1,19 @@
 """A small HTCondor site made of containers: central manager, submit node, two execute nodes.
 
-Each is a container of the image under test, its daemons run by the image's user with
-tests/site/site-pool.conf. IDTOKENS throughout: the signing key is made here at test time;
-the central manager and the submit node hold it, the execute nodes and the notebook user
-get tokens. The notebook's home is a volume shared with the submit node at the same path.
+Each is a container of the node image, by default the image under test, its daemons run by
+the notebook's uid with tests/site/site-pool.conf. IDTOKENS throughout: the signing key is
+made here at test time; the central manager and the submit node hold it, the execute nodes and
+the notebook user get tokens. The notebook's home is a volume shared with the submit node at
+the same path.
+
+Version skew (`condor23_image`): every node of the site runs Debian stable's HTCondor 23.9.6,
+as at a site that has not upgraded, and only the notebook is newer. The execute nodes too: a
+site's execute nodes run the site's HTCondor, not the notebook's, and HTMap's `shared`
+delivery needs nothing of the notebook there but its Python environment at the same path
+(the job's executable is the notebook's sys.executable, /opt/venv/bin/python, running HTMap's
+run script with cloudpickle). A site provides that environment the way it shares software
+(a shared file system): here a volume filled from the image under test and mounted read-only
+at /opt/venv; the node image has trixie's Python, which the venv is made from.
 """
 
 import json
@@ -20,7 +30,11 @@ from pathlib import Path
 
 from tests.containers import LABEL, Container, Containers, docker
 
-SITE_CONF = Path(__file__).parent / "site" / "site-pool.conf"
+SITE = Path(__file__).parent / "site"
+SITE_CONF = SITE / "site-pool.conf"
+CONDOR23_IMAGE = "htc-test-condor23:latest"
+CONDOR23_VERSION = "23.9.6"
+VENV = "/opt/venv"
 NB_UID, NB_GID = 1000, 100
 SCHEDD = "submit@submit"  # the schedd's Name, as _CONDOR_SCHEDD_HOST wants it
 EXECUTE_NODES = ("exec1", "exec2")
@@ -28,6 +42,37 @@ START_DAEMONS = (
     "mkdir -p /tmp/condor/log /tmp/condor/spool /tmp/condor/execute /tmp/condor/lock /tmp/condor/run"
     " && exec condor_master -f"
 )
+
+
+def build_test_image(tag: str, context: Path, *options: str) -> str:
+    """`docker buildx build` a test-only image (cached by docker); fail with the build's output."""
+    args = ["docker", "buildx", "build", "--load", "-q", "-t", tag, *options, str(context)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return tag
+
+
+def condor23_image() -> str:
+    """Build (or find in docker's cache) the site node image of Debian stable's HTCondor 23.9.6."""
+    root_image = os.environ.get("ROOT_IMAGE", "debian:trixie-slim")
+    return build_test_image(
+        CONDOR23_IMAGE,
+        SITE / "condor23",
+        *("--build-arg", f"ROOT_IMAGE={root_image}", "--build-arg", f"CONDOR_VERSION={CONDOR23_VERSION}"),
+    )
+
+
+def fill_volume(name: str, image: str, path: str) -> tuple[str, subprocess.Popen[str]]:
+    """A new volume, and the running copy into it of what `image` has at `path` (docker fills an empty volume)."""
+    volume = docker("volume", "create", "--label", LABEL, name).stdout.strip()
+    copy = ["docker", "run", "--rm", "--label", LABEL, "-v", f"{volume}:{path}", "--entrypoint", "true", image]
+    return volume, subprocess.Popen(copy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def filled(copy: subprocess.Popen[str]) -> None:
+    """Wait for a volume's copy to end."""
+    _, err = copy.communicate(timeout=600)
+    assert copy.returncode == 0, err
 
 
 def private_file(path: Path, text: str) -> Path:
@@ -43,10 +88,12 @@ class Site:
     """A running site pool and what a notebook needs to join it."""
 
     image: str
+    node_image: str
     prefix: str
     folder: Path
     network: str = ""
     home_volume: str = ""
+    venv_volume: str = ""
     user_token: str = ""
     roles: dict[str, str] = field(default_factory=dict)
 
@@ -65,7 +112,7 @@ class Site:
             f"{self.folder / 'POOL'}:/site/passwords.d/POOL:ro",
             "--entrypoint",
             "condor_token_create",
-            self.image,
+            self.node_image,
             "-identity",
             identity,
             "-key",
@@ -98,7 +145,7 @@ class Site:
         ]
         for mount in mounts:
             args += ["-v", mount]
-        cid = docker(*args, "--entrypoint", "sh", self.image, "-c", START_DAEMONS).stdout.strip()
+        cid = docker(*args, "--entrypoint", "sh", self.node_image, "-c", START_DAEMONS).stdout.strip()
         self.roles[host] = cid
         return cid
 
@@ -125,36 +172,55 @@ class Site:
 
 
 @contextmanager
-def site_pool(image: str) -> Iterator[Site]:
-    """Start the site; remove every container, the network and the volume afterwards."""
+def site_pool(image: str, node_image: str | None = None) -> Iterator[Site]:
+    """Start the site, its nodes of `node_image` (default: `image`); remove all of it afterwards."""
     prefix = f"htc-site-{uuid.uuid4().hex[:6]}"
-    site = Site(image, prefix, Path(tempfile.mkdtemp(prefix=prefix)))
+    site = Site(image, node_image or image, prefix, Path(tempfile.mkdtemp(prefix=prefix)))
+    copies: list[subprocess.Popen[str]] = []
     try:
+        # Execute nodes of another image get the notebook's Python environment as a site shares
+        # it; the copy (the longest step: ~30 s for the base image's venv) runs meanwhile.
+        venv: tuple[str, ...] = ()
+        if site.node_image != image:
+            site.venv_volume, copy = fill_volume(f"{prefix}-venv", image, VENV)
+            copies.append(copy)
+            venv = (f"{site.venv_volume}:{VENV}:ro",)
         private_file(site.folder / "POOL", secrets.token_hex(32))
         private_file(site.folder / "condor.token", site.token("condor@site"))
         site.user_token = site.token("jovyan@site")
         docker("network", "create", "--label", LABEL, prefix)
         site.network = prefix
-        site.home_volume = docker("volume", "create", "--label", LABEL, f"{prefix}-home").stdout.strip()
+        site.home_volume, copy = fill_volume(f"{prefix}-home", image, "/home/jovyan")
+        copies.append(copy)
+        filled(copy)
         key = f"{site.folder / 'POOL'}:/site/passwords.d/POOL:ro"
         site.start_role("cm", "MASTER, COLLECTOR, NEGOTIATOR", key)
         site.start_role("submit", "MASTER, SCHEDD", key, f"{site.home_volume}:/home/jovyan")
+        for copy in copies:
+            filled(copy)
         for host in EXECUTE_NODES:
-            site.start_role(host, "MASTER, STARTD")
+            site.start_role(host, "MASTER, STARTD", *venv)
         box = Container(site.roles["cm"], f"{prefix}-cm")
         box.wait_for(
             lambda: site.daemons().count("Machine") == len(EXECUTE_NODES) and "Scheduler" in site.daemons(),
             "site pool with two execute nodes and a schedd",
             timeout=120,
         )
+        for host in EXECUTE_NODES if site.venv_volume else ():
+            done = docker("exec", site.roles[host], f"{VENV}/bin/python", "-c", "import cloudpickle", check=False)
+            assert done.returncode == 0, f"{host} cannot run the notebook's {VENV}/bin/python: {done.stderr[-2000:]}"
         yield site
     finally:
+        for copy in copies:
+            copy.kill()
+            copy.wait()
         for cid in site.roles.values():
             docker("rm", "-f", "-v", cid, check=False)
         if site.network:
             docker("network", "rm", site.network, check=False)
-        if site.home_volume:
-            docker("volume", "rm", "-f", site.home_volume, check=False)
+        for volume in (site.home_volume, site.venv_volume):
+            if volume:
+                docker("volume", "rm", "-f", volume, check=False)
         shutil.rmtree(site.folder, ignore_errors=True)
 
 
@@ -176,29 +242,12 @@ class Hub:
 @contextmanager
 def hub(site: Site, base_image: str) -> Iterator[Hub]:
     """JupyterHub (DockerSpawner, Debian's configurable-http-proxy) spawning the image under test."""
-    done = subprocess.run(
-        [
-            "docker",
-            "buildx",
-            "build",
-            "--load",
-            "-q",
-            "-f",
-            "tests/site/hub/Dockerfile",
-            "-t",
-            HUB_IMAGE,
-            "--build-arg",
-            f"BASE_IMAGE={base_image}",
-            "--secret",
-            f"id=cacert,src={CA_BUNDLE}",
-            ".",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    build_test_image(
+        HUB_IMAGE,
+        ROOT,
+        *("-f", str(ROOT / "tests/site/hub/Dockerfile"), "--build-arg", f"BASE_IMAGE={base_image}"),
+        *("--secret", f"id=cacert,src={CA_BUNDLE}"),
     )
-    assert done.returncode == 0, done.stderr[-3000:]
     api_token = secrets.token_hex(16)
     env = {
         "NOTEBOOK_IMAGE": site.image,

@@ -36,6 +36,9 @@ def test_seed_example_in_a_notebook(container: Container) -> None:
     )
     text = "".join(out.get("text", "") for out in outputs[0])
     assert EXPECTED in text
+    # Results, not warnings: nothing else in the cell (HTMap on the version-2 bindings).
+    assert {out.get("name") for out in outputs[0]} == {"stdout"}, json.dumps(outputs[0])[:2000]
+    assert "Warning" not in json.dumps(outputs), json.dumps(outputs)[:2000]
     # HTMap draws a text tqdm bar, which JupyterLab redraws in place on each carriage return.
     bar = "".join(out.get("text", "") for out in outputs[1] if out.get("name") == "stderr")
     assert "NotebookSimulation1: 100%|##########| 10/10" in bar, json.dumps(outputs[1])[:2000]

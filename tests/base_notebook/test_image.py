@@ -1,8 +1,22 @@
 """What the base image holds: user, versions, labels, packages."""
 
 import json
+import re
+from pathlib import Path
 
 from tests.containers import Container, Containers, docker
+
+BAKE = (Path(__file__).parents[2] / "docker-bake.hcl").read_text()
+
+
+def version(name: str) -> str:
+    """A version from docker-bake.hcl, the one place that holds them."""
+    found = re.search(rf'variable "{name}" {{ default = "([^"]+)" }}', BAKE)
+    assert found, name
+    return found.group(1)
+
+
+CONDOR = version("CONDOR_VERSION")
 
 
 def test_notebook_user(container: Container) -> None:
@@ -12,12 +26,22 @@ def test_notebook_user(container: Container) -> None:
 
 
 def test_condor_and_bindings_versions(container: Container) -> None:
+    assert f"$CondorVersion: {CONDOR} " in container.exec("condor_version").stdout
     out = container.python(
-        "import htcondor, htmap, sys; print(htcondor.version()); print(htmap.version()); print(sys.version)"
+        "import htcondor2, classad2, htmap, sys; print(htcondor2.version()); print(htmap.version()); print(sys.version)"
     )
-    assert "$CondorVersion: 23.9.6 " in out
-    assert "0.6.1" in out
-    assert "3.13." in out
+    assert f"$CondorVersion: {CONDOR} " in out
+    assert version("HTMAP_VERSION") in out
+    assert f"{version('PYTHON_VERSION')}." in out
+
+
+def test_no_version_1_bindings_remain(container: Container) -> None:
+    """HTCondor 25 has only the version-2 API; no Debian 23.x module lingers for any Python."""
+    for python in ("python", "python3", "/usr/bin/python3"):
+        done = container.exec(python, "-c", "import htcondor", check=False)
+        assert "No module named 'htcondor'" in done.stderr, (python, done.stderr)
+    v1 = "ls -d /usr/lib/python3/dist-packages/htcondor /usr/lib/python3/dist-packages/classad"
+    assert container.exec("sh", "-c", v1, check=False).stdout == ""
 
 
 def test_pip_check(container: Container) -> None:
@@ -34,15 +58,15 @@ def test_labels(image: str) -> None:
     labels = json.loads(docker("image", "inspect", image).stdout)[0]["Config"]["Labels"]
     for key in ("title", "description", "source", "version", "created"):
         assert labels.get(f"org.opencontainers.image.{key}"), key
-    assert labels["org.htcondor.condor.version"] == "23.9.6"
-    assert labels["org.htcondor.htmap.version"] == "0.6.1"
-    assert labels["org.htcondor.python.version"] == "3.13"
+    assert labels["org.htcondor.condor.version"] == CONDOR
+    assert labels["org.htcondor.htmap.version"] == version("HTMAP_VERSION")
+    assert labels["org.htcondor.python.version"] == version("PYTHON_VERSION")
 
 
 def test_tags(image: str) -> None:
     tags = json.loads(docker("image", "inspect", image).stdout)[0]["RepoTags"]
     repo = image.rsplit(":", 1)[0]
-    assert f"{repo}:condor-23.9.6" in tags
+    assert f"{repo}:condor-{CONDOR}" in tags
     assert any(tag.startswith(f"{repo}:20") for tag in tags), tags
 
 

@@ -1,11 +1,19 @@
-"""Site mode: the notebook on a multi-node pool through the site's schedd, with IDTOKENS."""
+"""Site mode: the notebook on a multi-node pool through the site's schedd, with IDTOKENS.
+
+Also at a site that runs an older HTCondor than the notebook's (Debian stable's 23.9.6 on
+every node): sites live with version skew.
+"""
+
+from collections.abc import Iterator
 
 import pytest
 
 from tests.containers import Container, Containers
-from tests.site_pool import EXECUTE_NODES, SCHEDD, Site
+from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, condor23_image, site_pool
 
 HOSTNAMES = "import htmap, socket\nprint(sorted(set(htmap.map(lambda _: socket.gethostname(), range(20)))))"
+ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
+WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"  # noqa: S105 (signed by no key)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +30,7 @@ def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:
 def test_condor_q_shows_the_site_queue_and_no_daemon_runs_here(notebook: Container) -> None:
     assert f"-- Schedd: {SCHEDD} :" in notebook.exec("condor_q").stdout
     assert [name for _, name in notebook.processes() if name.startswith("condor_")] == []
-    assert f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer" in notebook.logs()
+    assert ANSWER in notebook.logs()
 
 
 def test_token_file_is_private(notebook: Container) -> None:
@@ -34,7 +42,7 @@ def test_token_file_is_private(notebook: Container) -> None:
     ("env", "line"),
     [
         (
-            {"HTC_CONDOR_TOKEN": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"},
+            {"HTC_CONDOR_TOKEN": WRONG_TOKEN},
             "refused this user's credentials",
         ),
         ({"HTC_CONDOR_TOKEN": ""}, "requires a token"),
@@ -48,3 +56,47 @@ def test_bad_site_setup_is_one_clear_line(site: Site, containers: Containers, en
     box.wait_for_log(line, timeout=60)
     assert len([text for text in box.logs().splitlines() if line in text]) == 1
     assert box.http_status("/api") == 200
+
+
+@pytest.fixture(scope="module")
+def older_site(image: str, pytestconfig: pytest.Config) -> Iterator[Site]:
+    """A site whose every node runs Debian stable's HTCondor 23.9.6 (see tests/site_pool.py).
+
+    With the base image only, as tests/operations: HTCondor and the entrypoint are its layers in
+    every image, and the site's copy of a larger image's venv would take minutes.
+    """
+    if (pytestconfig.getoption("--image") or "base-notebook") != "base-notebook":
+        pytest.skip("the version-skew site runs with the base image")
+    with site_pool(image, condor23_image()) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="module")
+def older_site_notebook(older_site: Site, image: str) -> Iterator[Container]:
+    """A notebook of the image under test joined to the older site, removed before the site is."""
+    factory = Containers(image)
+    try:
+        yield older_site.start_notebook(factory)
+    finally:
+        factory.remove_all()
+
+
+def test_map_runs_at_a_site_of_older_htcondor(older_site_notebook: Container) -> None:
+    older_site_notebook.wait_for_log(ANSWER)
+    checks = [line for line in older_site_notebook.logs().splitlines() if "remote mode: collector" in line]
+    assert checks == [f"[htc-notebook] {ANSWER}"]
+    # The notebook's tools read every daemon of the site, and each is the older HTCondor.
+    assert f"$CondorVersion: {CONDOR23_VERSION} " not in older_site_notebook.exec("condor_version").stdout
+    ads = older_site_notebook.exec("condor_status", "-any", "-af:t", "MyType", "CondorVersion").stdout.splitlines()
+    daemons = [ad.split("\t", 1) for ad in ads if not ad.startswith("Accounting\t")]  # the negotiator's books
+    assert {"DaemonMaster", "Collector", "Negotiator", "Scheduler", "Machine"} <= {kind for kind, _ in daemons}, ads
+    assert all(version.startswith(f"$CondorVersion: {CONDOR23_VERSION} ") for _, version in daemons), ads
+    assert older_site_notebook.python(HOSTNAMES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
+
+
+def test_wrong_token_at_a_site_of_older_htcondor_is_one_clear_line(older_site: Site, containers: Containers) -> None:
+    env = older_site.notebook_env(HTC_CONDOR_TOKEN=WRONG_TOKEN)
+    box = containers.start(env=env, options=("--network", older_site.network), wait="jupyter")
+    line = "refused this user's credentials"
+    box.wait_for_log(line, timeout=60)
+    assert len([text for text in box.logs().splitlines() if line in text]) == 1

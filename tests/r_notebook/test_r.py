@@ -27,7 +27,7 @@ R_PACKAGES = (
 )
 
 R_JOB = """
-import htcondor
+import htcondor2 as htcondor
 submit = htcondor.Submit({
     "executable": "/usr/bin/Rscript",
     "arguments": "job.R",
