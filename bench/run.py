@@ -37,9 +37,10 @@ BASELINE = {
         f"/usr/libexec/condor/{plugin}"
         for plugin in ("curl_plugin", "data_plugin", "box_plugin.py", "gdrive_plugin.py", "onedrive_plugin.py")
     ),
-    # Every job's lease as ours, but HTMap's 30 s idle claim kept.
-    "_CONDOR_JOB_TRANSFORM_NAMES": "BaselineLease",
+    # Every job's lease and file system domain as ours, but HTMap's 30 s idle claim kept.
+    "_CONDOR_JOB_TRANSFORM_NAMES": "BaselineLease BaselineDomain",
     "_CONDOR_JOB_TRANSFORM_BaselineLease": "SET JobLeaseDuration 30",
+    "_CONDOR_JOB_TRANSFORM_BaselineDomain": 'SET FileSystemDomain "htc-notebook"',
     "BENCH_HTMAP_WAIT_TIME": "1",
 }
 CONFIGS = {"ours": {}, "baseline": BASELINE}

@@ -41,6 +41,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+@pytest.fixture(scope="module")
+def base_image_only(pytestconfig: pytest.Config) -> None:
+    """Skip unless the base image is under test: for what is the same layers in every image."""
+    if (pytestconfig.getoption("--image") or BASE) != BASE:
+        pytest.skip("runs with the base image only: the same layers in every image")
+
+
 @pytest.fixture(scope="session")
 def image(pytestconfig: pytest.Config) -> str:
     """The full name of the image under test."""

@@ -4,7 +4,9 @@ Mapping, tags, files, checkpoints, holds and errors, the CLI, the delivery metho
 notebook without warnings.
 
 Every test works on maps whose tags start with its own prefix, and removes them: the one
-container of the run stays usable for the tests after it.
+container of the run stays usable for the tests after it. HTMap, its patch and the pool are
+the base image's layers, so these run with the base image only; the seed example
+(test_htmap.py) runs on every image.
 """
 
 import json
@@ -19,6 +21,7 @@ import pytest
 
 from tests.containers import Container
 
+pytestmark = pytest.mark.usefixtures("base_image_only")
 WAIT = 120  # seconds any one component may take, within a script or a CLI call
 
 

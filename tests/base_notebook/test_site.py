@@ -59,14 +59,12 @@ def test_bad_site_setup_is_one_clear_line(site: Site, containers: Containers, en
 
 
 @pytest.fixture(scope="module")
-def older_site(image: str, pytestconfig: pytest.Config) -> Iterator[Site]:
+def older_site(image: str, base_image_only: None) -> Iterator[Site]:
     """A site whose every node runs Debian stable's HTCondor 23.9.6 (see tests/site_pool.py).
 
     With the base image only, as tests/operations: HTCondor and the entrypoint are its layers in
     every image, and the site's copy of a larger image's venv would take minutes.
     """
-    if (pytestconfig.getoption("--image") or "base-notebook") != "base-notebook":
-        pytest.skip("the version-skew site runs with the base image")
     with site_pool(image, condor23_image()) as pool:
         yield pool
 
