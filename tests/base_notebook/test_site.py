@@ -16,6 +16,12 @@ ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"  # noqa: S105 (signed by no key)
 
 
+def assert_one_line(box: Container, line: str) -> None:
+    """The entrypoint's check says `line`, once."""
+    box.wait_for_log(line, timeout=60)
+    assert len([text for text in box.logs().splitlines() if line in text]) == 1
+
+
 @pytest.fixture(scope="module")
 def notebook(site: Site, module_containers: Containers) -> Container:
     """A notebook joined to the site as an admin would set it up."""
@@ -53,8 +59,7 @@ def test_token_file_is_private(notebook: Container) -> None:
 def test_bad_site_setup_is_one_clear_line(site: Site, containers: Containers, env: dict[str, str], line: str) -> None:
     # Its own (empty) home: the shared one already holds the good token.
     box = containers.start(env=site.notebook_env(**env), options=("--network", site.network), wait="jupyter")
-    box.wait_for_log(line, timeout=60)
-    assert len([text for text in box.logs().splitlines() if line in text]) == 1
+    assert_one_line(box, line)
     assert box.http_status("/api") == 200
 
 
@@ -95,6 +100,4 @@ def test_map_runs_at_a_site_of_older_htcondor(older_site_notebook: Container) ->
 def test_wrong_token_at_a_site_of_older_htcondor_is_one_clear_line(older_site: Site, containers: Containers) -> None:
     env = older_site.notebook_env(HTC_CONDOR_TOKEN=WRONG_TOKEN)
     box = containers.start(env=env, options=("--network", older_site.network), wait="jupyter")
-    line = "refused this user's credentials"
-    box.wait_for_log(line, timeout=60)
-    assert len([text for text in box.logs().splitlines() if line in text]) == 1
+    assert_one_line(box, "refused this user's credentials")
