@@ -32,7 +32,7 @@ BASELINE = {
     "_CONDOR_SHADOW_QUEUE_UPDATE_INTERVAL": "10",
     "_CONDOR_UPDATE_INTERVAL": "5",
     # And HTCondor's defaults where ours differ for speed.
-    "_CONDOR_SHADOW_WORKLIFE": "3600",
+    "_CONDOR_SHADOW.FAKE_CREATE_THREAD": "False",
     "_CONDOR_FILETRANSFER_PLUGINS": ", ".join(
         f"/usr/libexec/condor/{plugin}"
         for plugin in ("curl_plugin", "data_plugin", "box_plugin.py", "gdrive_plugin.py", "onedrive_plugin.py")

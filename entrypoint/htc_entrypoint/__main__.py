@@ -4,7 +4,7 @@ import os
 import sys
 import time
 
-from . import background, health, jupyter, log, mode, pool, remote, users, warmup
+from . import background, health, jupyter, log, mode, pool, remote, users
 from .supervise import Supervisor
 
 
@@ -20,12 +20,6 @@ def start_pool(env: dict[str, str]) -> int | None:
         return None
     log.info(f"started the personal pool as uid {os.getuid()}, state in {state}")
     return master
-
-
-def warm_up(env: dict[str, str]) -> int:
-    """Background work once the pool is ready (see warmup); the detached process's exit code."""
-    warmup.reschedule_until_first_pass(env, pool.state_dir(env))
-    return 0
 
 
 def run(cmd: jupyter.Command, env: dict[str, str], supervisor: Supervisor) -> None:
@@ -72,11 +66,10 @@ def main(argv: list[str] | None = None) -> None:
                 if supervisor.stopping:
                     supervisor.wait_master()
                     sys.exit(128 + 15)
-                background.detach(lambda: warm_up(env))
             else:
                 # Jupyter starts at once; the pool's readiness is logged when it comes.
                 pid = master
-                background.detach(lambda: warm_up(env) if pool.wait_ready(env, pid) else 1)
+                background.detach(lambda: 0 if pool.wait_ready(env, pid) else 1)
     else:
         log.info(f"remote mode: {chosen.reason}; no HTCondor daemon starts here")
         if chosen.schedd and not chosen.problem:
