@@ -17,12 +17,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: help root-image build run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+.PHONY: help buildx root-image build run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
 
 help: ## this list
 	@sed -nE 's/^([a-z-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
 	  awk -F '\t' '{printf "  %-18s %s\n", $$1, $$2}'
 	@echo "  IMAGE is one of: $(IMAGES)"
+
+buildx: ## docker buildx on this host: installed when missing (as root on Debian)
+	@tools/host-tools.sh buildx
 
 root-image: ## the Debian base image: pulled, or else made locally with mmdebstrap
 	@docker image inspect $(ROOT_IMAGE) >/dev/null 2>&1 \
@@ -31,7 +34,7 @@ root-image: ## the Debian base image: pulled, or else made locally with mmdebstr
 
 build: $(addprefix build-,$(IMAGES)) ## build every image, in order
 
-$(addprefix build-,$(IMAGES)): build-%: root-image ## build one image and those it is built on, e.g. build-base-notebook
+$(addprefix build-,$(IMAGES)): build-%: buildx root-image ## build one image and those it is built on, e.g. build-base-notebook
 	@for image in $$(python3 tests/images.py $*); do \
 	  echo "== building $$image"; \
 	  ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) docker buildx bake --load --progress=plain $$image; \
@@ -51,6 +54,7 @@ stop: ## stop what `make run` started
 	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
 
 $(VENV)/.done: tests/requirements.txt
+	@tools/host-tools.sh venv
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $@
@@ -68,12 +72,12 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run .ci/*.sh base-notebook/install-python-packages r-notebook/install-r tests/operations/make-old-home.sh
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages r-notebook/install-r tests/operations/make-old-home.sh
 	$(VENV)/bin/ruff check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 	$(VENV)/bin/ruff format --check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 
 # The benchmark builds the base image itself: its cold build is one of the figures.
-bench: root-image $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot
+bench: buildx root-image $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot
 	$(VENV)/bin/pip install -q -r bench/requirements.txt
 	ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) $(PY) bench/run.py
 

@@ -18,15 +18,15 @@ if [ -z "$mirror" ]; then
     echo "bootstrap-root-image: no Debian mirror found; set DEBIAN_MIRROR=http://<mirror>/debian" >&2
     exit 1
 fi
-command -v mmdebstrap >/dev/null || {
-    echo "bootstrap-root-image: mmdebstrap is missing; run: apt-get install mmdebstrap" >&2
-    exit 1
-}
+"$(dirname "$0")/host-tools.sh" mmdebstrap
 
 sources=("deb $mirror $suite main" "deb $mirror $suite-updates main")
 [ -n "$security" ] && sources+=("deb $security $suite-security main")
 
 echo "bootstrap-root-image: building $image from $mirror ($suite)" >&2
+# The tree goes to a file first: a failed mmdebstrap leaves no (empty) image behind.
+tar=$(mktemp --suffix=.tar)
+trap 'rm -f "$tar"' EXIT
 # minbase plus the slim image's rules: no docs, man pages or locales, no recommends.
 # shellcheck disable=SC2016  # the hook's $1 is expanded by mmdebstrap
 mmdebstrap --quiet --variant=minbase --format=tar \
@@ -38,7 +38,7 @@ mmdebstrap --quiet --variant=minbase --format=tar \
     --dpkgopt='path-include=/usr/share/locale/locale.alias' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
-    "$suite" - "${sources[@]}" |
-    docker import --change 'CMD ["bash"]' \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        - "$image"
+    "$suite" "$tar" "${sources[@]}"
+docker import --change 'CMD ["bash"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$tar" "$image"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# What the build needs on this host, for `make run`, `make test` and CI: docker
+# buildx, mmdebstrap when the root image is made here, and Python's venv for the
+# tests. As root on Debian a missing one is installed from the host's Debian
+# mirror; otherwise one line says what to install.
+# Usage: host-tools.sh buildx|mmdebstrap|venv
+set -euo pipefail
+
+need=${1:?usage: host-tools.sh buildx|mmdebstrap|venv}
+case "$need" in
+buildx) docker buildx version >/dev/null 2>&1 && exit 0 ;;
+mmdebstrap) package=mmdebstrap && command -v mmdebstrap >/dev/null && exit 0 ;;
+venv) package=python3-venv && python3 -c 'import ensurepip' 2>/dev/null && exit 0 ;;
+*) echo "host-tools: unknown tool $need" >&2 && exit 2 ;;
+esac
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    if [ "$need" = buildx ]; then how="$0 buildx"; else how="apt-get install $package"; fi
+    echo "$need is missing: as root on Debian, run: $how" >&2
+    exit 1
+fi
+
+echo "host-tools: installing $need" >&2
+if [ "$need" != buildx ]; then
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
+    exit 0
+fi
+# docker-buildx is in Debian from trixie on: fetched from the host's own mirror,
+# so hosts on an older release get it too.
+# shellcheck disable=SC2016  # apt's own $(VAR) format, not a shell expansion
+mirror=${DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' |
+    awk '$2 !~ /-security$/ { sub("/$", "", $1); print $1; exit }')}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/lists/partial"
+echo "deb $mirror trixie main" >"$tmp/trixie.list"
+opts=(-o "Dir::Etc::SourceList=$tmp/trixie.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$tmp/lists")
+apt-get -q "${opts[@]}" update >/dev/null
+(cd "$tmp" && apt-get -q "${opts[@]}" download docker-buildx >/dev/null)
+dpkg -i "$tmp"/docker-buildx_*.deb >/dev/null
+docker buildx version >/dev/null
