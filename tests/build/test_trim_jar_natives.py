@@ -1,5 +1,6 @@
 """trim-jar-natives: other platforms' native libraries leave the jars, this platform's stay."""
 
+import os
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -52,11 +53,15 @@ def test_jar_rewritten_without_them(trim: ModuleType, tmp_path: Path) -> None:
         for name in KEPT + DROPPED:
             out.writestr(name, name * 1000)
     jar.chmod(0o644)
+    # The owner is kept too (as root, as in the build: the notebook user's).
+    owner = (1000, 100) if os.getuid() == 0 else (os.getuid(), os.getgid())
+    os.chown(jar, *owner)
     assert trim.trim(jar) > 0
     with zipfile.ZipFile(jar) as result:
         assert result.namelist() == KEPT
         assert result.read(KEPT[0]) == KEPT[0].encode() * 1000
     assert jar.stat().st_mode & 0o777 == 0o644
+    assert (jar.stat().st_uid, jar.stat().st_gid) == owner
 
 
 def test_signed_jar_left_alone(trim: ModuleType, tmp_path: Path) -> None:
