@@ -17,7 +17,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: help buildx root-image build run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+.PHONY: help buildx podman root-image build manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
 
 help: ## this list
 	@sed -nE 's/^([a-z-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
@@ -38,7 +38,11 @@ $(addprefix build-,$(IMAGES)): build-%: buildx root-image ## build one image and
 	@for image in $$(python3 tests/images.py $*); do \
 	  echo "== building $$image"; \
 	  ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) docker buildx bake --load --progress=plain $$image; \
+	  tools/image-info.py tag $(ORG)/htc-$$image:latest; \
 	done
+
+manifests: build ## one Markdown page per image in manifests/: versions, size, apt and Python packages
+	@for image in $(IMAGES); do tools/image-info.py manifest $(ORG)/htc-$$image:latest manifests; done
 
 run: build-base-notebook ## serve the base notebook on port 8888 and print its URL
 	@docker rm -f $(RUN_NAME) >/dev/null 2>&1 || true
@@ -62,19 +66,23 @@ $(VENV)/.done: tests/requirements.txt
 unit: $(VENV)/.done ## entrypoint and build-script unit tests, on the host, without Docker
 	$(PYTEST) tests/entrypoint tests/build
 
-test: unit build ## build and test every image
+# The rootless test's Podman and user (installed as root on Debian; else one line says how).
+podman:
+	@tools/host-tools.sh podman
+
+test: unit build podman ## build and test every image
 	@for image in $(IMAGES); do \
 	  echo "== testing $$image"; $(PYTEST) tests --image $$image || exit 1; \
 	done
 
-$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% ## test one image, e.g. test-base-notebook
+$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman ## test one image, e.g. test-base-notebook
 	$(PYTEST) tests --image $*
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages r-notebook/install-r tests/operations/make-old-home.sh
-	$(VENV)/bin/ruff check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
-	$(VENV)/bin/ruff format --check entrypoint tests bench base-notebook/patch-htmap base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/start.sh r-notebook/install-r tests/operations/make-old-home.sh
+	$(VENV)/bin/ruff check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/ruff format --check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 
 # The benchmark builds the base image itself: its cold build is one of the figures.
 bench: buildx root-image $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot

@@ -65,10 +65,21 @@ target "base-notebook" {
   }
 }
 
+target "minimal-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "minimal-notebook/Dockerfile"
+  args       = child("base-notebook")
+  tags       = tags("minimal-notebook")
+  labels = {
+    "org.opencontainers.image.title"       = "htc-minimal-notebook"
+    "org.opencontainers.image.description" = "The HTC base notebook with git, editors, ssh, TeX and pandoc"
+  }
+}
+
 target "scipy-notebook" {
   inherits   = ["_family"]
   dockerfile = "scipy-notebook/Dockerfile"
-  args       = child("base-notebook")
+  args       = child("minimal-notebook")
   tags       = tags("scipy-notebook")
   labels = {
     "org.opencontainers.image.title"       = "htc-scipy-notebook"
@@ -90,7 +101,7 @@ target "tensorflow-notebook" {
 target "r-notebook" {
   inherits   = ["_family"]
   dockerfile = "r-notebook/Dockerfile"
-  args       = child("base-notebook")
+  args       = child("minimal-notebook")
   tags       = tags("r-notebook")
   labels = {
     "org.opencontainers.image.title"       = "htc-r-notebook"
@@ -122,5 +133,5 @@ target "datascience-notebook" {
 
 # Runs the targets in parallel: use `make build`, which builds parents first.
 group "default" {
-  targets = ["base-notebook", "scipy-notebook", "tensorflow-notebook", "r-notebook", "pyspark-notebook", "datascience-notebook"]
+  targets = ["base-notebook", "minimal-notebook", "scipy-notebook", "tensorflow-notebook", "r-notebook", "pyspark-notebook", "datascience-notebook"]
 }

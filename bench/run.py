@@ -48,13 +48,11 @@ CONFIGS = {"ours": {}, "baseline": BASELINE}
 # from 100, so that the whole run stays within 15 minutes.
 THROUGHPUT_COMPONENTS = {"ours": 1000, "baseline": 100}
 FIGURES_IN_CONTAINER = ["turnaround_cold", "burst", "turnaround_kept", "claim_hog", "map_warm"]
-FLAVOURS = (
-    "base-notebook",
-    "scipy-notebook",
-    "tensorflow-notebook",
-    "r-notebook",
-    "pyspark-notebook",
-    "datascience-notebook",
+# The family, from its one table (tests/images.py), parents first.
+FLAVOURS = tuple(
+    subprocess.run(
+        [sys.executable, ROOT / "tests/images.py"], capture_output=True, text=True, check=True
+    ).stdout.split()
 )
 # jupyter/docker-stacks' published sizes (2022), MB, the size baseline.
 STACKS_MB = {"base-notebook": 829, "scipy-notebook": 2770, "pyspark-notebook": 3580, "datascience-notebook": 4270}

@@ -8,9 +8,10 @@ import sys
 
 PARENT: dict[str, str | None] = {
     "base-notebook": None,
-    "scipy-notebook": "base-notebook",
+    "minimal-notebook": "base-notebook",
+    "scipy-notebook": "minimal-notebook",
     "tensorflow-notebook": "scipy-notebook",
-    "r-notebook": "base-notebook",
+    "r-notebook": "minimal-notebook",
     "pyspark-notebook": "scipy-notebook",
     "datascience-notebook": "scipy-notebook",
 }

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # What the build needs on this host, for `make run`, `make test` and CI: docker
-# buildx, mmdebstrap when the root image is made here, and Python's venv for the
-# tests. As root on Debian a missing one is installed from the host's Debian
+# buildx, mmdebstrap when the root image is made here, Python's venv for the
+# tests, and rootless Podman with an ordinary user (PODMAN_USER) for the rootless
+# test. As root on Debian a missing one is installed from the host's Debian
 # mirror; otherwise one line says what to install.
-# Usage: host-tools.sh buildx|mmdebstrap|venv
+# Usage: host-tools.sh buildx|mmdebstrap|venv|podman
 set -euo pipefail
 
-need=${1:?usage: host-tools.sh buildx|mmdebstrap|venv}
+PODMAN_USER=${PODMAN_USER:-htc-podman}
+need=${1:?usage: host-tools.sh buildx|mmdebstrap|venv|podman}
 case "$need" in
 buildx) docker buildx version >/dev/null 2>&1 && exit 0 ;;
 mmdebstrap) package=mmdebstrap && command -v mmdebstrap >/dev/null && exit 0 ;;
 venv) package=python3-venv && python3 -c 'import ensurepip' 2>/dev/null && exit 0 ;;
+podman)
+    package="podman uidmap slirp4netns catatonit fuse-overlayfs"
+    command -v podman >/dev/null && id "$PODMAN_USER" >/dev/null 2>&1 && exit 0
+    ;;
 *) echo "host-tools: unknown tool $need" >&2 && exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    if [ "$need" = buildx ]; then how="$0 buildx"; else how="apt-get install $package"; fi
+    case "$need" in
+    buildx | podman) how="$0 $need" ;;
+    *) how="apt-get install $package" ;;
+    esac
     echo "$need is missing: as root on Debian, run: $how" >&2
     exit 1
 fi
@@ -22,7 +31,15 @@ fi
 echo "host-tools: installing $need" >&2
 if [ "$need" != buildx ]; then
     apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
+    # shellcheck disable=SC2086  # one package name per word
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $package >/dev/null
+    if [ "$need" = podman ] && ! id "$PODMAN_USER" >/dev/null 2>&1; then
+        # useradd gives it subordinate ids; Debian's podman would use vfs (a full copy per
+        # layer) without a storage.conf: the kernel's overlay it is.
+        useradd --create-home --shell /bin/bash "$PODMAN_USER"
+        runuser -l "$PODMAN_USER" -c 'mkdir -p ~/.config/containers &&
+            printf "[storage]\ndriver = \"overlay\"\n" > ~/.config/containers/storage.conf'
+    fi
     exit 0
 fi
 # docker-buildx is in Debian from trixie on: fetched from the host's own mirror,

@@ -1,11 +1,19 @@
-"""The container's entrypoint, run by tini: settle the user, decide the mode, start the pool, run the command."""
+"""The container's entrypoint, run by tini: hooks, the user, the mode, the pool, then the command.
+
+The order is jupyter/docker-stacks' start.sh: start-notebook.d hooks as the starting user; a
+root start refits NB_USER; before-notebook.d hooks (still root, if root); root dropped.
+"""
 
 import os
 import sys
 import time
 
-from . import background, health, jupyter, log, mode, pool, remote, users
+from . import background, health, hooks, jupyter, log, mode, pool, remote, users
 from .supervise import Supervisor
+
+# Set for everything the start-up runs, under docker-stacks' name, which scripts may test.
+STARTED = "_START_SH_EXECUTED"
+UNSET_LIST = "JUPYTER_ENV_VARS_TO_UNSET"
 
 
 def start_pool(env: dict[str, str]) -> int | None:
@@ -22,29 +30,66 @@ def start_pool(env: dict[str, str]) -> int | None:
     return master
 
 
-def run(cmd: jupyter.Command, env: dict[str, str], supervisor: Supervisor) -> None:
-    """Exec the command; beside a pool, run it as a child and supervise both. Never returns."""
-    if supervisor.master is None:
+def run(cmd: jupyter.Command, env: dict[str, str], supervisor: Supervisor, restartable: bool = False) -> None:
+    """Exec the command; beside a pool (or RESTARTABLE), run it as a child and supervise. Never returns."""
+    if supervisor.master is None and not restartable:
         try:
             os.execvpe(cmd.argv[0], cmd.argv, env)
         except OSError as exc:
             log.error(f"cannot run {cmd.argv[0]!r}: {exc.strerror}")
             sys.exit(127)
     try:
-        child = os.posix_spawnp(cmd.argv[0], cmd.argv, env)
+        child = supervisor.spawn(cmd.argv, env)
     except OSError as exc:
         log.error(f"cannot run {cmd.argv[0]!r}: {exc.strerror}")
         supervisor.wait_master()
         sys.exit(127)
-    sys.exit(supervisor.run(child))
+    sys.exit(supervisor.run(child, restartable))
+
+
+def unset_listed(env: dict[str, str]) -> None:
+    """JUPYTER_ENV_VARS_TO_UNSET: variables the hooks needed but Jupyter and the user must not see."""
+    listed = [name.strip() for name in env.pop(UNSET_LIST, "").split(",") if name.strip()]
+    for name in listed:
+        env.pop(name, None)
+    if listed:
+        log.info(f"{UNSET_LIST}: unset {', '.join(listed)}")
+
+
+def apply_umask(env: dict[str, str]) -> None:
+    """NB_UMASK (octal) for the pool, Jupyter and everything they start."""
+    value = env.get("NB_UMASK", "").strip()
+    if not value:
+        return
+    try:
+        mask = int(value, 8)
+        if not 0 <= mask <= 0o777:
+            raise ValueError
+    except ValueError:
+        log.error(f"NB_UMASK={value!r} is not an octal umask such as 002: keeping {os.umask(0o022):03o}")
+        return
+    os.umask(mask)
+    log.info(f"NB_UMASK: umask {mask:03o}")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the image: never returns."""
     args = sys.argv[1:] if argv is None else argv
     env = dict(os.environ)
+    if env.get(STARTED) == "1":
+        # A start script run again inside this container (a terminal, a hook): no second pool.
+        cmd = jupyter.command(args, env)
+        log.info(f"start-up already done in this container: running {' '.join(cmd.argv)}")
+        run(cmd, env, Supervisor(""))
+    env[STARTED] = "1"
     started = time.monotonic()
-    users.settle(env)
+    hooks.run(hooks.START_NOTEBOOK, env)
+    account = users.settle(env)
+    hooks.run(hooks.BEFORE_NOTEBOOK, env)
+    unset_listed(env)
+    if account is not None:
+        users.drop_root(account, env)
+    apply_umask(env)
     chosen = mode.decide(env)
     if chosen.problem:
         log.error(chosen.problem)
@@ -54,7 +99,13 @@ def main(argv: list[str] | None = None) -> None:
         env.setdefault("JUPYTER_RUNTIME_DIR", "/tmp/jupyter-runtime")
     cmd = jupyter.command(args, env)
     supervisor = Supervisor(f"{pool.state_dir(env)}/log")
-    if chosen.personal:
+    as_root = os.getuid() == 0 and env.get("NB_USER") == "root"
+    if chosen.personal and as_root:
+        log.warn(
+            "running as root (NB_USER=root): HTCondor runs no job as root, so no personal pool starts; "
+            "for one, start as a non-root NB_USER (rootless engines map any uid to you)"
+        )
+    elif chosen.personal:
         log.info(f"personal mode: {chosen.reason}")
         if not home_problem or env.get("HTC_POOL_DIR"):
             supervisor.master = start_pool(env)
@@ -78,11 +129,14 @@ def main(argv: list[str] | None = None) -> None:
             schedd = chosen.schedd
             background.detach(lambda: remote.check(env, schedd, has_token))
     try:
-        health.record(chosen.personal, cmd.api_url)
+        health.record(chosen.personal and not as_root, cmd.api_url, jupyter.runtime_dir(env))
     except OSError as exc:
         log.warn(f"cannot write {health.STATE_FILE} for the health check: {exc.strerror}")
+    if "GEN_CERT" in env and cmd.api_url:
+        jupyter.make_certificate(env)
+    restartable = env.get("RESTARTABLE", "").strip().lower() == "yes"
     log.info(f"starting {' '.join(cmd.argv)} (after {time.monotonic() - started:.2f} s)")
-    run(cmd, env, supervisor)
+    run(cmd, env, supervisor, restartable)
 
 
 if __name__ == "__main__":

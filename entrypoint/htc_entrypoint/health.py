@@ -2,6 +2,7 @@
 
 import json
 import os
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -10,9 +11,40 @@ from pathlib import Path
 STATE_FILE = Path(os.environ.get("HTC_HEALTH_FILE", "/tmp/htc-notebook-health.json"))
 
 
-def record(personal: bool, api_url: str | None) -> None:
-    """Note, for the health check, what this container's start-up promised to run."""
-    STATE_FILE.write_text(json.dumps({"personal": personal, "api_url": api_url}))
+def record(personal: bool, api_url: str | None, runtime_dir: str) -> None:
+    """Note, for the health check, what this container's start-up promised to run, and where."""
+    STATE_FILE.write_text(json.dumps({"personal": personal, "api_url": api_url, "runtime_dir": runtime_dir}))
+
+
+def served_api(runtime_dir: str) -> str | None:
+    """The API of the Jupyter server running here, from its runtime file: the port it really uses."""
+    for info in Path(runtime_dir).glob("jpserver-*.json"):
+        try:
+            server = json.loads(info.read_text())
+            if not Path(f"/proc/{int(server['pid'])}").exists():
+                continue
+            scheme = "https" if server.get("secure") else "http"
+            return f"{scheme}://127.0.0.1:{int(server['port'])}{server.get('base_url', '/')}api"
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def answer_problem(url: str) -> str | None:
+    """Whether Jupyter answers at `url`: never through a proxy; its own certificate (GEN_CERT) is fine."""
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        urllib.request.HTTPSHandler(context=ssl._create_unverified_context()),  # noqa: S323 (localhost, self-signed)
+    )
+    try:
+        with opener.open(url, timeout=3) as answer:
+            if answer.status != 200:
+                return f"Jupyter answered {answer.status} at {url}"
+    except urllib.error.HTTPError:
+        pass  # an answer all the same (a base_url of the user's, a hub's redirect)
+    except OSError as exc:
+        return f"Jupyter does not answer at {url}: {exc}"
+    return None
 
 
 def process_alive(name: str, proc: Path = Path("/proc")) -> bool:
@@ -38,14 +70,10 @@ def problems() -> list[str]:
     if state.get("personal") and not process_alive("condor_master"):
         found.append("condor_master is not running: the personal pool is down")
     if state.get("api_url"):
-        try:
-            with urllib.request.urlopen(state["api_url"], timeout=3) as answer:  # noqa: S310 (our own http URL)
-                if answer.status != 200:
-                    found.append(f"Jupyter answered {answer.status} at {state['api_url']}")
-        except urllib.error.HTTPError:
-            pass  # an answer all the same (a base_url of the user's, a hub's redirect)
-        except OSError as exc:
-            found.append(f"Jupyter does not answer at {state['api_url']}: {exc}")
+        url = served_api(state.get("runtime_dir", "")) if state.get("runtime_dir") else None
+        problem = answer_problem(url or state["api_url"])
+        if problem:
+            found.append(problem)
     return found
 
 

@@ -19,6 +19,8 @@ from . import log
 # docker stop waits 10 s before SIGKILL; the pool's own graceful timeout is shorter.
 STOP_TIMEOUT = 8.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# RESTARTABLE: a command that keeps failing at once is started again at most once a second.
+RESTART_PAUSE = 1.0
 
 
 def exit_code(status: int) -> int:
@@ -39,6 +41,8 @@ class Supervisor:
     def __init__(self, log_dir: str) -> None:
         self.command: int | None = None
         self.master: int | None = None
+        self.argv: list[str] = []
+        self.env: dict[str, str] = {}
         self.log_dir = log_dir
         self.stopping = False
         self.master_signalled = False
@@ -101,9 +105,21 @@ class Supervisor:
         log.warn(f"condor_master still running {STOP_TIMEOUT:.0f} s after SIGQUIT: killing the pool")
         os.killpg(self.master, signal.SIGKILL)
 
-    def run(self, command: int) -> int:
-        """Supervise until the command ends; return its exit code."""
+    def spawn(self, argv: list[str], env: dict[str, str]) -> int:
+        """Start the command as a child; its pid."""
+        self.argv, self.env = argv, env
+        return os.posix_spawnp(argv[0], argv, env)
+
+    def run(self, command: int, restartable: bool = False) -> int:
+        """Supervise until the command ends (RESTARTABLE: until the container stops); its exit code."""
         self.command = command
         status = self.wait_command()
+        while restartable and not self.stopping:
+            log.warn(f"{self.argv[0]} {describe(status)}: starting it again (RESTARTABLE=yes)")
+            time.sleep(RESTART_PAUSE)
+            if self.stopping:
+                break
+            self.command = os.posix_spawnp(self.argv[0], self.argv, self.env)
+            status = self.wait_command()
         self.wait_master()
         return exit_code(status)

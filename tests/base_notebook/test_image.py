@@ -2,11 +2,14 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.containers import Container, Containers, docker
 
-BAKE = (Path(__file__).parents[2] / "docker-bake.hcl").read_text()
+ROOT = Path(__file__).parents[2]
+BAKE = (ROOT / "docker-bake.hcl").read_text()
 
 
 def version(name: str) -> str:
@@ -76,3 +79,28 @@ def test_commands_run_with_the_pool_up(containers: Containers) -> None:
     assert "Total for query" in done.stdout
     done = containers.run("bash", "-c", 'python -c "import htmap"')
     assert done.returncode == 0, done.stderr
+
+
+def test_version_tags_and_manifest(container: Container, image: str, tmp_path: Path) -> None:
+    """docker-stacks' version tags on the built image, and `make manifests`' page for it."""
+    repo = image.rsplit(":", 1)[0]
+    tags = set(json.loads(docker("image", "inspect", "-f", "{{json .RepoTags}}", image).stdout))
+    python = container.python("import platform; print(platform.python_version())").strip()
+    lab = container.python("import jupyterlab; print(jupyterlab.__version__)").strip()
+    assert {f"{repo}:python-{python}", f"{repo}:lab-{lab}", f"{repo}:htmap-{version('HTMAP_VERSION')}"} <= tags
+    assert any(tag.startswith(f"{repo}:hub-") for tag in tags) and any(
+        tag.startswith(f"{repo}:notebook-") for tag in tags
+    )
+    sha = [tag for tag in tags if re.fullmatch(rf"{re.escape(repo)}:[0-9a-f]{{12}}", tag)]
+    assert len(sha) == 1, tags
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools/image-info.py"), "manifest", image, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / f"{repo.rsplit('/', 1)[-1]}.md").read_text()
+    assert f"- Python {python}" in page and f"| jupyterlab | {lab} |" in page
+    assert f"| htmap | {version('HTMAP_VERSION')} |" in page and "| condor | " in page
+    assert re.search(r"^- size: \d+ MB$", page, re.MULTILINE)

@@ -4,6 +4,9 @@ The packages are wheels made in the container (no network needed): a module, a c
 """
 
 import json
+import shlex
+
+import pytest
 
 from tests.containers import Container, Containers
 
@@ -93,3 +96,23 @@ def test_login_shell_path(container: Container) -> None:
         assert path.index("/opt/venv/bin") < path.index("/home/jovyan/.local/bin"), (shell, path)
         found = container.exec(*shell, "command -v python pip htmap condor_q").stdout.split()
         assert found == ["/opt/venv/bin/python", "/opt/venv/bin/pip", "/opt/venv/bin/htmap", "/usr/bin/condor_q"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--user", "5000:5000", "--group-add", "users"), ("--user", "12345:0")],
+    ids=["group-add-users", "gid-0"],
+)
+def test_an_arbitrary_uid_gets_a_home_a_pool_and_installs(containers: Containers, options: tuple[str, ...]) -> None:
+    """docker-stacks' `--user 5000 --group-add users`, and OpenShift's uid with gid 0."""
+    script = (
+        f"python -c {shlex.quote(MAKE_WHEEL)} webcolors 99.0 v99 /tmp"
+        " && pip install -q -U --no-deps --no-index /tmp/webcolors-99.0-py3-none-any.whl"
+        " && python -c 'import webcolors; print(webcolors.VALUE)' && touch ~/written && echo home"
+        " && python -c 'import htmap; print(list(htmap.map(str, range(2))))'"
+    )
+    done = containers.run("sh", "-c", script, options=options)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if not line.startswith("Created map")]
+    assert lines == ["v99", "home", "['0', '1']"], done.stdout + done.stderr
+    assert "ERROR" not in done.stderr, done.stderr

@@ -76,3 +76,10 @@ def test_r_script_runs_as_an_htcondor_job(container: Container) -> None:
     )
     done = container.exec("sh", "-c", f"cd /home/jovyan/rjob && python - <<'EOF'\n{R_JOB}\nEOF", timeout=400)
     assert done.stdout.split() == ["exit", "0", "5"], done.stdout + done.stderr
+
+
+def test_r_plots_carry_docker_stacks_mimetypes(container: Container) -> None:
+    """An R plot in a notebook comes as PNG, JPEG, SVG and PDF, as in docker-stacks' images."""
+    outputs = container.run_notebook(["plot(1:10)"], kernel="ir")
+    data = next(out["data"] for out in outputs[0] if "data" in out)
+    assert {"text/plain", "image/png", "image/jpeg", "image/svg+xml", "application/pdf"} <= set(data), set(data)

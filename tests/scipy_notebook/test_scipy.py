@@ -56,3 +56,35 @@ def test_map_of_scipy_integrals(container: Container) -> None:
         "print(list(htmap.map(integral, range(8))))\n"
     )
     assert lines[-1] == str([round(1 / (n + 1), 9) for n in range(8)])
+
+
+def test_cython_cell_and_a_fortran_compiler(container: Container) -> None:
+    """%%cython compiles with the image's C compiler; gfortran builds a program (f2py's, meson's)."""
+    outputs = container.run_notebook(
+        [
+            "%load_ext Cython",
+            "%%cython\ndef triangle(int n):\n    cdef int i, s = 0\n"
+            "    for i in range(n + 1):\n        s += i\n    return s",
+            "triangle(100)",
+        ],
+        timeout=300,
+    )
+    assert outputs[2][0]["data"]["text/plain"] == "5050", outputs
+    program = "program p\n  print '(i0)', 6 * 7\nend program p\n"
+    done = container.exec(
+        "sh", "-c", f"cd /tmp && printf %s {program!r} > p.f90 && gfortran -o p p.f90 && ./p", check=False
+    )
+    assert done.stdout.strip() == "42", done.stderr
+
+
+def test_matplotlib_font_cache_is_built_and_usetex_renders(container: Container) -> None:
+    """No "Matplotlib is building the font cache" in a user's first plot; LaTeX labels (cm-super, dvipng) work."""
+    code = (
+        "import warnings, matplotlib; matplotlib.use('Agg'); warnings.simplefilter('error')\n"
+        "import matplotlib.pyplot as plt\n"
+        "plt.rcParams['text.usetex'] = True\n"
+        "plt.plot([0, 1]); plt.xlabel(r'$\\alpha^2$'); plt.savefig('/tmp/usetex.png')\n"
+        "print('saved')\n"
+    )
+    done = container.exec("python", "-c", code, check=False, timeout=300)
+    assert done.stdout.strip() == "saved" and "font cache" not in done.stderr, done.stderr

@@ -7,6 +7,8 @@ c = get_config()  # noqa: F821 (provided by JupyterHub)
 
 c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
 c.DockerSpawner.image = os.environ["NOTEBOOK_IMAGE"]
+# As hub configs written for docker-stacks' images name it.
+c.DockerSpawner.cmd = ["start-singleuser.sh"]
 c.DockerSpawner.network_name = os.environ["SITE_NETWORK"]
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True
