@@ -72,7 +72,7 @@ def test_cython_cell_and_a_fortran_compiler(container: Container) -> None:
     assert outputs[2][0]["data"]["text/plain"] == "5050", outputs
     program = "program p\n  print '(i0)', 6 * 7\nend program p\n"
     done = container.exec(
-        "sh", "-c", f"cd /tmp && printf %s {program!r} > p.f90 && gfortran -o p p.f90 && ./p", check=False
+        "sh", "-c", f"cd /tmp && cat > p.f90 <<'EOF'\n{program}EOF\ngfortran -o p p.f90 && ./p", check=False
     )
     assert done.stdout.strip() == "42", done.stderr
 
