@@ -80,7 +80,7 @@ $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman ## test one i
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/start.sh r-notebook/install-r tests/operations/make-old-home.sh
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh r-notebook/install-r tests/operations/make-old-home.sh
 	$(VENV)/bin/ruff check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 	$(VENV)/bin/ruff format --check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 

@@ -119,7 +119,7 @@ class Supervisor:
             time.sleep(RESTART_PAUSE)
             if self.stopping:
                 break
-            self.command = os.posix_spawnp(self.argv[0], self.argv, self.env)
+            self.command = self.spawn(self.argv, self.env)
             status = self.wait_command()
         self.wait_master()
         return exit_code(status)
