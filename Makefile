@@ -17,7 +17,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: help buildx podman root-image build manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+.PHONY: help buildx podman browser root-image build manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
 
 help: ## this list
 	@sed -nE 's/^([a-z-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
@@ -63,29 +63,32 @@ $(VENV)/.done: tests/requirements.txt
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $@
 
-unit: $(VENV)/.done ## entrypoint and build-script unit tests, on the host, without Docker
-	$(PYTEST) tests/entrypoint tests/build
+unit: $(VENV)/.done ## entrypoint, dashboard and build-script unit tests, on the host, without Docker
+	$(PYTEST) tests/entrypoint tests/build tests/dashboard
 
-# The rootless test's Podman and user (installed as root on Debian; else one line says how).
+# The rootless test's Podman and user, the dashboard test's Chromium (installed as root on
+# Debian; else one line says how).
 podman:
 	@tools/host-tools.sh podman
+browser:
+	@tools/host-tools.sh browser
 
-test: unit build podman ## build and test every image
+test: unit build podman browser ## build and test every image
 	@for image in $(IMAGES); do \
 	  echo "== testing $$image"; $(PYTEST) tests --image $$image || exit 1; \
 	done
 
-$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman ## test one image, e.g. test-base-notebook
+$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser ## test one image, e.g. test-base-notebook
 	$(PYTEST) tests --image $*
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
 	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh r-notebook/install-r tests/operations/make-old-home.sh
-	$(VENV)/bin/ruff check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
-	$(VENV)/bin/ruff format --check entrypoint tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/ruff check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/ruff format --check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects pyspark-notebook/trim-jar-natives
 
 # The benchmark builds the base image itself: its cold build is one of the figures.
-bench: buildx root-image $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot
+bench: buildx root-image browser $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot
 	$(VENV)/bin/pip install -q -r bench/requirements.txt
 	ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) $(PY) bench/run.py
 

@@ -1,8 +1,8 @@
 """Shared fixtures: the image under test, and real containers of it.
 
 `pytest tests --image NAME` runs the tests of NAME and of every image it is built on
-(tests/images.py); `pytest tests/entrypoint tests/build` runs the host-side unit tests alone
-(the entrypoint's, and the build scripts').
+(tests/images.py); `pytest tests/entrypoint tests/build tests/dashboard` runs the host-side unit
+tests alone (the entrypoint's, the build scripts' and the dashboard's view model).
 tests/operations (faults, odd users, bad input, isolation) runs with the base image only:
 the entrypoint and the pool are the same layers in every image.
 """
@@ -32,7 +32,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.parent != TESTS or not collection_path.is_dir():
         return None
     name = collection_path.name.replace("_", "-")
-    if name in ("entrypoint", "build"):
+    if name in ("entrypoint", "build", "dashboard"):
         return bool(image)
     if name == "operations":
         return (image or BASE) != BASE

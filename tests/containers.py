@@ -107,6 +107,13 @@ class Container:
         except (urllib.error.URLError, ConnectionError):
             return 0
 
+    def get_json(self, path: str) -> Any:  # noqa: ANN401 (whatever the API answers)
+        """GET a path of the container's Jupyter with its token; the JSON answer."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port()}{path}")
+        request.add_header("Authorization", f"token {self.token()}")
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (http to the test's container)
+            return json.load(answer)
+
     def run_notebook(self, cells: list[str], kernel: str = "python3", timeout: float = 600) -> list[dict[str, Any]]:
         """Execute a notebook of `cells` with nbclient inside the container; return each cell's outputs."""
         script = (

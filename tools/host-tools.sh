@@ -2,13 +2,14 @@
 # What the build needs on this host, for `make run`, `make test` and CI: docker
 # buildx, mmdebstrap when the root image is made here, Python's venv for the
 # tests, and rootless Podman with an ordinary user (PODMAN_USER) for the rootless
-# test. As root on Debian a missing one is installed from the host's Debian
-# mirror; otherwise one line says what to install.
-# Usage: host-tools.sh buildx|mmdebstrap|venv|podman
+# test, and Chromium with its WebDriver for the dashboard's browser test. As
+# root on Debian a missing one is installed from the host's Debian mirror;
+# otherwise one line says what to install.
+# Usage: host-tools.sh buildx|mmdebstrap|venv|podman|browser
 set -euo pipefail
 
 PODMAN_USER=${PODMAN_USER:-htc-podman}
-need=${1:?usage: host-tools.sh buildx|mmdebstrap|venv|podman}
+need=${1:?usage: host-tools.sh buildx|mmdebstrap|venv|podman|browser}
 case "$need" in
 buildx) docker buildx version >/dev/null 2>&1 && exit 0 ;;
 mmdebstrap) package=mmdebstrap && command -v mmdebstrap >/dev/null && exit 0 ;;
@@ -16,6 +17,10 @@ venv) package=python3-venv && python3 -c 'import ensurepip' 2>/dev/null && exit 
 podman)
     package="podman uidmap slirp4netns catatonit fuse-overlayfs"
     command -v podman >/dev/null && id "$PODMAN_USER" >/dev/null 2>&1 && exit 0
+    ;;
+browser)
+    package="chromium chromium-driver"
+    command -v chromium >/dev/null && command -v chromedriver >/dev/null && exit 0
     ;;
 *) echo "host-tools: unknown tool $need" >&2 && exit 2 ;;
 esac

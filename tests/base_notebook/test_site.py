@@ -39,6 +39,26 @@ def test_condor_q_shows_the_site_queue_and_no_daemon_runs_here(notebook: Contain
     assert ANSWER in notebook.logs()
 
 
+def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container) -> None:
+    notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
+    notebook.python("import htmap; htmap.map(str, range(3), tag='SiteDashboard').wait(timeout=300)")
+    state = notebook.get_json("/htcondor/state.json")
+    assert (state["mode"], state["schedd"], state["problems"]) == ("remote", SCHEDD, []), state
+    machines = {row["machine"].split(".")[0] for row in state["machines"]}
+    assert set(EXECUTE_NODES) <= machines, state["machines"]
+    assert state["jobs"] is not None
+    [shown] = [m for m in state["maps"] if m["tag"] == "SiteDashboard"]
+    assert shown["counts"]["completed"] == 3
+
+
+def test_the_dashboard_says_when_the_site_schedd_does_not_answer(site: Site, containers: Containers) -> None:
+    env = site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
+    box = containers.start(env=env, options=("--network", site.network), wait="jupyter")
+    state = box.get_json("/htcondor/state.json")
+    assert state["jobs"] is None
+    assert any(line.startswith("The schedd (nosuch@submit) does not answer") for line in state["problems"]), state
+
+
 def test_token_file_is_private(notebook: Container) -> None:
     token = notebook.host.file("/home/jovyan/.condor/tokens.d/htc-notebook.token")
     assert token.mode == 0o600 and token.user == "jovyan"

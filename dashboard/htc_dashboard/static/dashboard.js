@@ -1,0 +1,115 @@
+// The HTCondor dashboard: asks state.json every few seconds and draws it. Plain JavaScript.
+"use strict";
+
+const EVERY_MS = 3000;
+const STATES = ["idle", "running", "completed", "held", "errored", "removed"];
+
+const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const byId = (id) => document.getElementById(id);
+
+// Replace a part of the page only when it changed, so a button is not redrawn under the pointer.
+function put(id, html) {
+  const element = byId(id);
+  if (element.dataset.html !== html) {
+    element.innerHTML = html;
+    element.dataset.html = html;
+  }
+}
+
+function usedBar(used, total) {
+  const percent = total ? Math.round((100 * used) / total) : 0;
+  return `<span class="used"><span style="width:${percent}%"></span></span>${used} of ${total}`;
+}
+
+function pool(machines) {
+  if (!machines.length) return '<p class="muted">No slot reported by the collector.</p>';
+  const rows = machines.map((m) =>
+    `<tr><td>${esc(m.machine)}</td><td>${m.slots}</td><td>${usedBar(m.cpus_used, m.cpus)}</td>` +
+    `<td>${usedBar(m.memory_used, m.memory)} MiB</td></tr>`);
+  return `<table><tr><th>Machine</th><th>Slots</th><th>CPUs in use</th><th>Memory in use</th></tr>${rows.join("")}</table>`;
+}
+
+function mapCard(m) {
+  const total = m.components || 1;
+  const bar = STATES.filter((s) => m.counts[s]).map((s) =>
+    `<span class="${s}" style="width:${(100 * m.counts[s]) / total}%" title="${s}: ${m.counts[s]}"></span>`).join("");
+  const counts = STATES.filter((s) => s in m.counts).map((s) =>
+    `<span class="key ${s}"></span><span data-state="${s}">${s} ${m.counts[s]}</span>`).join("");
+  let html = `<div class="map" data-tag="${esc(m.tag)}"><h3>${esc(m.tag)} <span class="muted">` +
+    `${m.components} components</span></h3><div class="bar">${bar}</div><div>${counts}</div>`;
+  if (m.holds.length) {
+    html += '<table class="holds">' + m.holds.map((h) =>
+      `<tr><td>component ${h.component}</td><td>${esc(h.reason)}</td></tr>`).join("") + "</table>";
+  }
+  if (m.error) {
+    html += `<div class="error">Component ${m.error.component} failed: <b>${esc(m.error.message)}</b>` +
+      `<pre>${esc(m.error.traceback.join("\n"))}</pre></div>`;
+  }
+  const tag = esc(m.tag);
+  if (m.counts.held) html += `<button data-action="release" data-tag="${tag}">Release ${m.counts.held} held</button>`;
+  if (m.counts.errored) html += `<button data-action="rerun" data-tag="${tag}">Rerun ${m.counts.errored} errored</button>`;
+  html += `<button data-action="remove" data-tag="${tag}">Remove map</button>`;
+  return html + "</div>";
+}
+
+function jobs(view) {
+  if (view === null) return '<p class="muted">The schedd did not answer: see above.</p>';
+  if (!view.total) return '<p class="muted">No job in the queue.</p>';
+  return view.states.map((group) => {
+    const more = group.count > group.jobs.length ? `<p class="muted">and ${group.count - group.jobs.length} more</p>` : "";
+    const rows = group.jobs.map((j) =>
+      `<tr><td>${j.id}</td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
+    return `<h3 data-jobs="${group.state}">${group.state} (${group.count})</h3><table>${rows.join("")}</table>${more}`;
+  }).join("");
+}
+
+function draw(view) {
+  byId("where").textContent = view.mode === "personal"
+    ? `personal pool · ${view.user}` : `site schedd ${view.schedd} · ${view.user}`;
+  const health = byId("health");
+  health.textContent = view.problems.length ? "problem" : "healthy";
+  health.className = `badge ${view.problems.length ? "bad" : "ok"}`;
+  put("problems", view.problems.map((p) => `<li>${esc(p)}</li>`).join(""));
+  put("pool", pool(view.machines));
+  put("maps", view.maps.length ? view.maps.map(mapCard).join("") : '<p class="muted">No map yet: htmap.map(...) makes one.</p>');
+  put("jobs", jobs(view.jobs));
+  byId("updated").textContent = `updated ${view.updated}`;
+  if (!document.body.dataset.loadedMs) document.body.dataset.loadedMs = Math.round(performance.now());
+}
+
+async function refresh() {
+  try {
+    const answer = await fetch("state.json", { cache: "no-store" });
+    if (!answer.ok) throw new Error(`${answer.status} ${answer.statusText}`);
+    draw(await answer.json());
+  } catch (error) {
+    byId("health").textContent = "no answer";
+    byId("health").className = "badge bad";
+    put("problems", `<li>The dashboard does not answer: ${esc(error.message)}</li>`);
+  }
+}
+
+const QUESTIONS = {
+  release: (tag) => `Release the held components of map ${tag}?`,
+  rerun: (tag) => `Run the errored components of map ${tag} again?`,
+  remove: (tag) => `Remove map ${tag}: its jobs, inputs and results?`,
+};
+
+async function act(action, tag) {
+  if (!window.confirm(QUESTIONS[action](tag))) return;
+  const xsrf = (document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/) || [])[1] || "";
+  byId("message").textContent = `${action} ${tag}…`;
+  const answer = await fetch(`maps/${encodeURIComponent(tag)}/${action}`, {
+    method: "POST", headers: { "X-XSRFToken": decodeURIComponent(xsrf) },
+  });
+  byId("message").textContent = answer.ok ? (await answer.json()).done : `${action} ${tag} failed: ${answer.status}`;
+  await refresh();
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (button) act(button.dataset.action, button.dataset.tag);
+});
+
+refresh();
+setInterval(refresh, EVERY_MS);

@@ -1,0 +1,234 @@
+"""The HTCondor dashboard and the map widget, in a real browser (Debian's Chromium, headless).
+
+The screenshots in the README are taken here (docs/).
+"""
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.containers import Container, Containers
+
+DOCS = Path(__file__).parents[2] / "docs"
+TILE = "//div[contains(@class, 'jp-LauncherCard')][.//p[text()='HTCondor']]"
+# Components that wait for a file, so the test sees them idle before it lets them finish.
+WAITING_MAP = """
+import htmap, pathlib, time
+
+def wait_for(x):
+    while not pathlib.Path("{flag}").exists():
+        time.sleep(0.2)
+    return x
+
+m = htmap.map(wait_for, range({n}), tag="{tag}")
+print(m.tag)
+"""
+
+
+def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body of one request, redirects not followed (a login page is not an answer)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, method=method, headers=headers or {})  # noqa: S310 (the test's container)
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.fixture(scope="module")
+def lab(module_containers: Containers) -> Container:
+    """A notebook of its own: the test's maps and holds are all its dashboard shows."""
+    return module_containers.start(wait="healthy")
+
+
+def test_the_dashboard_answers_only_with_jupyters_token(lab: Container) -> None:
+    base = f"http://127.0.0.1:{lab.port()}"
+    for path in ("/htcondor/", "/htcondor/state.json"):
+        status, body = fetch(base + path)
+        assert status in (302, 403), (path, status)
+        assert b"machines" not in body
+    state = lab.get_json("/htcondor/state.json")
+    assert state["problems"] == [], state
+    assert state["mode"] == "personal"
+    [machine] = state["machines"]
+    assert machine["cpus"] >= 1 and machine["memory"] > 0
+    # An action needs Jupyter's _xsrf cookie sent back in a header, as Jupyter's own API does.
+    status, _ = fetch(
+        f"{base}/htcondor/maps/nothing/remove", method="POST", headers={"Authorization": f"token {lab.token()}"}
+    )
+    assert status == 403
+
+
+FAILING_MAP = """
+import htmap
+
+def fail(x):
+    raise ValueError(f"bad item {x}")
+
+htmap.map(fail, [7, 8], tag="Failing").wait(errors_ok=True, timeout=300)
+"""
+
+
+def test_an_errored_map_shows_its_error_and_can_be_rerun_and_removed(lab: Container) -> None:
+    lab.map_script(FAILING_MAP)
+    [failing] = [m for m in lab.get_json("/htcondor/state.json")["maps"] if m["tag"] == "Failing"]
+    assert failing["counts"]["errored"] == 2
+    assert failing["error"]["component"] == 0
+    assert "bad item 7" in failing["error"]["message"]
+    # The frame where it was raised (a script's source does not travel with the function).
+    assert failing["error"]["traceback"][-1].endswith(", in fail"), failing["error"]
+    # Actions through the page's own route, with the double-submitted _xsrf cookie the page sends.
+    post = {"Authorization": f"token {lab.token()}", "Cookie": "_xsrf=test-xsrf", "X-XSRFToken": "test-xsrf"}
+    base = f"http://127.0.0.1:{lab.port()}/htcondor/maps/Failing"
+    status, body = fetch(f"{base}/rerun", method="POST", headers=post)
+    assert (status, json.loads(body)["done"]) == (200, "reran 2 errored component(s) of Failing")
+    status, body = fetch(f"{base}/remove", method="POST", headers=post)
+    assert (status, json.loads(body)["done"]) == (200, "removed Failing")
+    assert "Failing" not in lab.python("import htmap; print(htmap.get_tags())")
+    status, _ = fetch(f"{base}/remove", method="POST", headers=post)
+    assert status == 404
+
+
+@pytest.fixture(scope="module")
+def browser(base_image_only: None) -> Iterator[WebDriver]:
+    """Headless Chromium, driven through Debian's chromedriver."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    yield driver
+    driver.quit()
+
+
+def until(driver: WebDriver, what: str, predicate: Callable[[WebDriver], Any], timeout: float = 120) -> Any:  # noqa: ANN401
+    """Wait for `predicate` to return something true; a redrawn element is looked up again."""
+
+    def attempt(d: WebDriver) -> Any:  # noqa: ANN401
+        try:
+            return predicate(d)
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.3).until(attempt, f"no {what} after {timeout} s")
+
+
+def map_card(driver: WebDriver, tag: str) -> WebElement:
+    """The dashboard's card of one map."""
+    return driver.find_element(By.CSS_SELECTOR, f'.map[data-tag="{tag}"]')
+
+
+def count(driver: WebDriver, tag: str, state: str) -> int:
+    """A map's count of components in one state, as the page shows it."""
+    text = map_card(driver, tag).find_element(By.CSS_SELECTOR, f'[data-state="{state}"]').text
+    return int(text.split()[-1])
+
+
+def test_the_launcher_tile_opens_a_live_dashboard(lab: Container, browser: WebDriver) -> None:
+    browser.get(f"http://127.0.0.1:{lab.port()}/lab?token={lab.token()}")
+    until(browser, "HTCondor tile in the launcher", lambda d: d.find_element(By.XPATH, TILE)).click()
+    frame = until(browser, "dashboard frame", lambda d: d.find_element(By.CSS_SELECTOR, ".jp-MainAreaWidget iframe"))
+    browser.switch_to.frame(frame)
+    until(browser, "healthy badge", lambda d: d.find_element(By.ID, "health").text == "healthy")
+    assert "personal pool" in browser.find_element(By.ID, "where").text
+
+    # A map of 20 goes from idle to completed while the page watches.
+    lab.map_script(WAITING_MAP.format(flag="/tmp/go-twenty", n=20, tag="Twenty"))
+    until(browser, "Twenty waiting", lambda d: count(d, "Twenty", "idle") + count(d, "Twenty", "running") == 20)
+    assert count(browser, "Twenty", "completed") == 0
+    lab.exec("touch", "/tmp/go-twenty")
+    until(browser, "Twenty completed", lambda d: count(d, "Twenty", "completed") == 20)
+
+    # One held component: its reason in plain words, and released from the page.
+    lab.map_script(WAITING_MAP.format(flag="/tmp/go-held", n=2, tag="Holding"))
+    cluster = lab.python("import htmap; print(htmap.load('Holding')._cluster_ids[0])").strip()
+    lab.exec("condor_hold", "-reason", "held by the dashboard test", f"{cluster}.0")
+    until(browser, "the held component", lambda d: count(d, "Holding", "held") == 1)
+    reason = map_card(browser, "Holding").find_element(By.CSS_SELECTOR, ".holds").text
+    assert "You (or an administrator) held it." in reason and "held by the dashboard test" in reason
+    jobs = browser.find_element(By.ID, "jobs").text
+    assert "held (1)" in jobs and "held by the dashboard test" in jobs
+    DOCS.mkdir(exist_ok=True)
+    browser.switch_to.default_content()
+    browser.save_screenshot(str(DOCS / "dashboard.png"))
+    browser.switch_to.frame(frame)
+
+    map_card(browser, "Holding").find_element(By.CSS_SELECTOR, 'button[data-action="release"]').click()
+    alert = until(browser, "the question before releasing", lambda d: d.switch_to.alert)
+    assert "Release the held components of map Holding?" in alert.text
+    alert.accept()
+    until(browser, "the release", lambda d: count(d, "Holding", "held") == 0)
+    assert "released 1 held component(s) of Holding" in browser.find_element(By.ID, "message").text
+    lab.exec("touch", "/tmp/go-held")
+    until(browser, "Holding completed", lambda d: count(d, "Holding", "completed") == 2)
+    assert lab.python("import htmap; print(list(htmap.load('Holding')))").strip() == "[0, 1]"
+
+
+WIDGET_NOTEBOOK = [
+    "import htmap, time\n\n"
+    "def slow_square(x):\n    time.sleep(1)\n    return x * x\n\n"
+    'squares = htmap.map(slow_square, range(8), tag="Squares")\n'
+    "squares.wait(show_progress_bar=True)\n"
+    "squares",
+]
+
+
+def test_a_map_in_a_notebook_cell_shows_a_progress_widget_and_a_table(lab: Container, browser: WebDriver) -> None:
+    notebook = {
+        "type": "notebook",
+        "content": {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [
+                {"cell_type": "code", "id": "c0", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+                for s in WIDGET_NOTEBOOK
+            ],
+        },
+    }
+    base = f"http://127.0.0.1:{lab.port()}"
+    request = urllib.request.Request(  # noqa: S310 (http to the test's container)
+        f"{base}/api/contents/widget.ipynb",
+        data=json.dumps(notebook).encode(),
+        method="PUT",
+        headers={"Authorization": f"token {lab.token()}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 (http to the test's container)
+        pass
+    # ?reset: the notebook alone, not the layout the last test left (the dashboard in front).
+    browser.get(f"{base}/lab/tree/widget.ipynb?reset&token={lab.token()}")
+    until(browser, "the notebook's kernel", lambda d: d.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
+    browser.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel')][text()='Run']").click()
+    browser.find_element(By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel')][text()='Run All Cells']").click()
+    # The kernel starts, the cell runs: the widget follows the map to its end, then the table.
+    progress = until(browser, "the progress widget", lambda d: d.find_element(By.CSS_SELECTOR, ".widget-hprogress"))
+    assert progress.is_displayed()
+    until(
+        browser,
+        "8 completed in the widget",
+        lambda d: (
+            "completed 8" in d.find_element(By.CSS_SELECTOR, ".jp-OutputArea .widget-hbox").text.replace("\xa0", " ")
+        ),
+    )
+    table = until(browser, "the map's table", lambda d: d.find_element(By.CSS_SELECTOR, "table.htmap-map"))
+    assert "Squares" in table.text and "completed" in table.text
+    DOCS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(DOCS / "map-widget.png"))
