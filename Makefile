@@ -13,33 +13,66 @@ RUN_NAME ?= htc-notebook
 RUN_PORT ?= 8888
 # Parents come before children.
 IMAGES := $(shell python3 tests/images.py)
+# What `make build` builds for: the engine's own platform by default; e.g.
+# PLATFORMS="linux/amd64 linux/arm64" for both. Another platform's images are built and run
+# under QEMU (tools/host-tools.sh qemu) and tagged with its name (htc-base-notebook:latest-arm64).
+NATIVE_PLATFORM := linux/$(shell docker version --format '{{.Server.Arch}}' 2>/dev/null || echo amd64)
+PLATFORMS ?= $(NATIVE_PLATFORM)
+# QEMU's arm64 CPU model for builds, containers and jobs under emulation (never in an image):
+# its default model emulates pointer authentication, which Debian's arm64 binaries use
+# everywhere (the base image's build: about 27 min with it, 5 min with this one).
+QEMU_CPU ?= neoverse-n1
+# A platform's local tag suffix: none for the engine's own, else -ARCH (in shell: $$platform).
+SUFFIX = $$([ "$$platform" = "$(NATIVE_PLATFORM)" ] || echo "-$${platform\#*/}")
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: help buildx podman browser root-image build manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+.PHONY: help buildx podman browser registry root-image build build-all-arch push test-arm64 manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
 
 help: ## this list
-	@sed -nE 's/^([a-z-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
+	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
 	  awk -F '\t' '{printf "  %-18s %s\n", $$1, $$2}'
 	@echo "  IMAGE is one of: $(IMAGES)"
 
 buildx: ## docker buildx on this host: installed when missing (as root on Debian)
 	@tools/host-tools.sh buildx
 
-root-image: ## the Debian base image: pulled, or else made locally with mmdebstrap
-	@docker image inspect $(ROOT_IMAGE) >/dev/null 2>&1 \
-	  || timeout $(PULL_TIMEOUT) docker pull $(ROOT_IMAGE) \
-	  || tools/bootstrap-root-image.sh $(ROOT_IMAGE)
+# Another platform's is always made here (pulling it would replace the engine's own under the
+# same tag).
+root-image: ## the Debian base image of each platform: pulled, or else made locally with mmdebstrap
+	@for platform in $(PLATFORMS); do \
+	  suffix=$(SUFFIX); \
+	  if [ -z "$$suffix" ]; then \
+	    docker image inspect $(ROOT_IMAGE) >/dev/null 2>&1 \
+	      || timeout $(PULL_TIMEOUT) docker pull $(ROOT_IMAGE) \
+	      || tools/bootstrap-root-image.sh $(ROOT_IMAGE); \
+	  else \
+	    docker image inspect $(ROOT_IMAGE)$$suffix >/dev/null 2>&1 \
+	      || tools/bootstrap-root-image.sh $(ROOT_IMAGE)$$suffix trixie $$platform; \
+	  fi; \
+	done
 
 build: $(addprefix build-,$(IMAGES)) ## build every image, in order
 
 $(addprefix build-,$(IMAGES)): build-%: buildx root-image ## build one image and those it is built on, e.g. build-base-notebook
-	@for image in $$(python3 tests/images.py $*); do \
-	  echo "== building $$image"; \
-	  ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE) docker buildx bake --load --progress=plain $$image; \
-	  tools/image-info.py tag $(ORG)/htc-$$image:latest; \
+	@for platform in $(PLATFORMS); do \
+	  suffix=$(SUFFIX); qemu_cpu=$${suffix:+$(QEMU_CPU)}; \
+	  [ -z "$$suffix" ] || tools/host-tools.sh qemu; \
+	  for image in $$(python3 tests/images.py $*); do \
+	    echo "== building $$image ($$platform)"; \
+	    ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE)$$suffix PLATFORM=$$platform TAG_SUFFIX=$$suffix QEMU_CPU=$$qemu_cpu \
+	      docker buildx bake --load --progress=plain $$image; \
+	    QEMU_CPU=$$qemu_cpu tools/image-info.py tag $(ORG)/htc-$$image:latest$$suffix; \
+	  done; \
 	done
+
+build-all-arch: ## build the whole family for linux/amd64 and linux/arm64 (arm64 under QEMU here)
+	$(MAKE) build PLATFORMS="linux/amd64 linux/arm64"
+
+push: ## push each image's tags as one manifest list per tag: make push REGISTRY=host:port [PLATFORMS=...]
+	@test -n "$(REGISTRY)" || { echo "push: set REGISTRY=host:port (the registry to push to)" >&2; exit 2; }
+	@ORG=$(ORG) NATIVE_PLATFORM=$(NATIVE_PLATFORM) tools/push.sh $(REGISTRY) "$(PLATFORMS)" $(IMAGES)
 
 manifests: build ## one Markdown page per image in manifests/: versions, size, apt and Python packages
 	@for image in $(IMAGES); do tools/image-info.py manifest $(ORG)/htc-$$image:latest manifests; done
@@ -80,6 +113,15 @@ test: unit build podman browser ## build and test every image
 
 $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser ## test one image, e.g. test-base-notebook
 	$(PYTEST) tests --image $*
+
+# The base image for arm64 as well, under QEMU: its smoke tests (pool, seed map, Jupyter, health,
+# remote mode) and `make push` of both platforms to a registry on loopback.
+test-arm64: $(VENV)/.done registry ## build the arm64 base image and run its smoke and publish tests (emulated)
+	$(MAKE) build-base-notebook PLATFORMS="$(NATIVE_PLATFORM) linux/arm64"
+	QEMU_CPU=$(QEMU_CPU) $(PYTEST) tests --image base-notebook --platform linux/arm64 -m smoke
+
+registry:
+	@tools/host-tools.sh registry
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile

@@ -14,6 +14,12 @@ variable "DATE_TAG" { default = formatdate("YYYY-MM-DD", timestamp()) }
 # intercept TLS); the bundle is mounted as a secret, never stored in a layer.
 variable "CA_BUNDLE" { default = "/etc/ssl/certs/ca-certificates.crt" }
 variable "SOURCE_URL" { default = "https://github.com/htcondor/htc-notebooks" }
+# One platform per build (make loops over PLATFORMS, e.g. "linux/amd64 linux/arm64"); empty:
+# the engine's own. Another platform's local tags end in TAG_SUFFIX (-arm64): an engine's
+# image store keeps one platform per tag. QEMU_CPU: QEMU's CPU model when emulated.
+variable "PLATFORM" { default = "" }
+variable "TAG_SUFFIX" { default = "" }
+variable "QEMU_CPU" { default = "" }
 
 function "image" {
   params = [name]
@@ -23,16 +29,18 @@ function "image" {
 function "tags" {
   params = [name]
   result = [
-    "${image(name)}:latest",
-    "${image(name)}:${DATE_TAG}",
-    "${image(name)}:condor-${CONDOR_VERSION}",
+    "${image(name)}:latest${TAG_SUFFIX}",
+    "${image(name)}:${DATE_TAG}${TAG_SUFFIX}",
+    "${image(name)}:condor-${CONDOR_VERSION}${TAG_SUFFIX}",
   ]
 }
 
 target "_family" {
-  context = "."
-  secret  = ["id=cacert,src=${CA_BUNDLE}"]
+  context   = "."
+  platforms = PLATFORM == "" ? [] : [PLATFORM]
+  secret    = ["id=cacert,src=${CA_BUNDLE}"]
   args = {
+    QEMU_CPU       = QEMU_CPU
     ROOT_IMAGE     = ROOT_IMAGE
     CONDOR_SUITE   = CONDOR_SUITE
     CONDOR_VERSION = CONDOR_VERSION
@@ -52,7 +60,7 @@ target "_family" {
 # One target per image; a child is built FROM its parent's local image.
 function "child" {
   params = [parent]
-  result = { BASE_IMAGE = "${image(parent)}:latest" }
+  result = { BASE_IMAGE = "${image(parent)}:latest${TAG_SUFFIX}" }
 }
 
 target "base-notebook" {

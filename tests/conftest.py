@@ -4,9 +4,11 @@
 (tests/images.py); `pytest tests/entrypoint tests/build tests/dashboard` runs the host-side unit
 tests alone (the entrypoint's, the build scripts' and the dashboard's view model).
 tests/operations (faults, odd users, bad input, isolation) runs with the base image only:
-the entrypoint and the pool are the same layers in every image.
+the entrypoint and the pool are the same layers in every image. tests/publish (make push)
+runs with `--platform` only: it pushes that platform's base image beside the engine's own.
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """`--image`: the short name of the image under test."""
     parser.addoption("--image", default=None, help="image under test, e.g. base-notebook")
     parser.addoption("--org", default="htcondor", help="image name prefix")
+    parser.addoption(
+        "--platform",
+        default=None,
+        help="another platform's image (linux/arm64): its -arm64 tags, run under QEMU (QEMU_CPU from the env)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The smoke marker: what runs for another platform under emulation (`make test-arm64`)."""
+    config.addinivalue_line("markers", "smoke: pool, seed map, Jupyter, health, remote mode: run under emulation too")
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -36,6 +48,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return bool(image)
     if name == "operations":
         return (image or BASE) != BASE
+    if name == "publish":
+        return not config.getoption("--platform") or (image or BASE) != BASE
     if name.endswith("-notebook"):
         return image is None or name not in lineage(image)
     return None
@@ -49,34 +63,46 @@ def base_image_only(pytestconfig: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
+def platform_options(pytestconfig: pytest.Config) -> tuple[str, ...]:
+    """`docker run` options for the platform under test: none for the engine's own."""
+    platform = pytestconfig.getoption("--platform")
+    if not platform:
+        return ()
+    qemu_cpu = os.environ.get("QEMU_CPU")
+    return ("--platform", platform, *(("-e", f"QEMU_CPU={qemu_cpu}") if qemu_cpu else ()))
+
+
+@pytest.fixture(scope="session")
 def image(pytestconfig: pytest.Config) -> str:
-    """The full name of the image under test."""
+    """The full name of the image under test (another platform's: its -ARCH tag)."""
     short = pytestconfig.getoption("--image") or BASE
-    return f"{pytestconfig.getoption('--org')}/htc-{short}:latest"
+    platform = pytestconfig.getoption("--platform")
+    suffix = f"-{platform.split('/')[-1]}" if platform else ""
+    return f"{pytestconfig.getoption('--org')}/htc-{short}:latest{suffix}"
 
 
-def _factory(image: str) -> Iterator[Containers]:
-    factory = Containers(image)
+def _factory(image: str, options: tuple[str, ...]) -> Iterator[Containers]:
+    factory = Containers(image, options)
     yield factory
     factory.remove_all()
 
 
 @pytest.fixture
-def containers(image: str) -> Iterator[Containers]:
+def containers(image: str, platform_options: tuple[str, ...]) -> Iterator[Containers]:
     """Starts containers of the image under test; removes them when the test ends."""
-    yield from _factory(image)
+    yield from _factory(image, platform_options)
 
 
 @pytest.fixture(scope="module")
-def module_containers(image: str) -> Iterator[Containers]:
+def module_containers(image: str, platform_options: tuple[str, ...]) -> Iterator[Containers]:
     """Starts containers shared by one test module; removes them after it."""
-    yield from _factory(image)
+    yield from _factory(image, platform_options)
 
 
 @pytest.fixture(scope="session")
-def session_containers(image: str) -> Iterator[Containers]:
+def session_containers(image: str, platform_options: tuple[str, ...]) -> Iterator[Containers]:
     """Starts containers shared by the whole run."""
-    yield from _factory(image)
+    yield from _factory(image, platform_options)
 
 
 @pytest.fixture(scope="session")

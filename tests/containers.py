@@ -168,8 +168,10 @@ class Container:
 class Containers:
     """Starts containers of one image and removes them all at the end."""
 
-    def __init__(self, image: str) -> None:
+    def __init__(self, image: str, platform_options: tuple[str, ...] = ()) -> None:
         self.image = image
+        # --platform and QEMU_CPU for another platform's image, run under emulation.
+        self.platform_options = platform_options
         self.started: list[Container] = []
 
     def start(
@@ -177,7 +179,18 @@ class Containers:
     ) -> Container:
         """`docker run -d` the image; wait for "healthy", for Jupyter ("jupyter"), or not at all."""
         name = f"htc-test-{uuid.uuid4().hex[:8]}"
-        args = ["run", "-d", "--name", name, "--label", LABEL, "-p", "127.0.0.1::8888", *options]
+        args = [
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            LABEL,
+            "-p",
+            "127.0.0.1::8888",
+            *self.platform_options,
+            *options,
+        ]
         for key, value in (env or {}).items():
             args += ["-e", f"{key}={value}"]
         cid = docker(*args, self.image, *cmd).stdout.strip()
@@ -192,7 +205,18 @@ class Containers:
 
     def run(self, *cmd: str, options: tuple[str, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """`docker run --rm` the image with a command; return what it printed."""
-        return docker("run", "--rm", "--label", LABEL, *options, self.image, *cmd, check=False, timeout=timeout)
+        return docker(
+            "run",
+            "--rm",
+            "--label",
+            LABEL,
+            *self.platform_options,
+            *options,
+            self.image,
+            *cmd,
+            check=False,
+            timeout=timeout,
+        )
 
     def remove_all(self) -> None:
         """Remove every container started here."""

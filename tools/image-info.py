@@ -6,6 +6,7 @@ usage: tools/image-info.py tag IMAGE:TAG          (python-X.Y.Z, lab-, notebook-
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,19 +30,25 @@ def run(*argv: str) -> str:
 
 def facts(image: str) -> dict:
     """Versions and packages of `image`."""
-    return json.loads(run("docker", "run", "--rm", "--entrypoint", "python", image, "-c", PROBE))
+    # QEMU_CPU: the CPU model when the image is another platform's, run under emulation.
+    emulated = ["-e", f"QEMU_CPU={os.environ['QEMU_CPU']}"] if os.environ.get("QEMU_CPU") else []
+    return json.loads(run("docker", "run", "--rm", *emulated, "--entrypoint", "python", image, "-c", PROBE))
 
 
 def tags(image: str, found: dict) -> list[str]:
-    """docker-stacks' version tags for `image`, plus the git commit it was built from."""
-    repo = image.rsplit(":", 1)[0]
+    """docker-stacks' version tags for `image`, plus the git commit it was built from.
+
+    Another platform's image (latest-arm64) gets its tags with the same suffix.
+    """
+    repo, tag = image.rsplit(":", 1)
+    suffix = tag.removeprefix("latest")
     names = [f"python-{found['python']}"]
     names += [f"{prefix}-{found['dists'][dist]}" for prefix, dist in VERSION_TAGS.items() if dist in found["dists"]]
     try:
         names.append(run("git", "rev-parse", "--short=12", "HEAD").strip())
     except (OSError, subprocess.CalledProcessError):
         pass  # not a git checkout: no commit tag
-    return [f"{repo}:{name}" for name in names]
+    return [f"{repo}:{name}{suffix}" for name in names]
 
 
 def manifest(image: str, found: dict) -> str:

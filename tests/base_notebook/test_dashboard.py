@@ -59,6 +59,7 @@ def lab(module_containers: Containers) -> Container:
     return module_containers.start(wait="healthy")
 
 
+@pytest.mark.smoke
 def test_the_dashboard_answers_only_with_jupyters_token(lab: Container) -> None:
     base = f"http://127.0.0.1:{lab.port()}"
     for path in ("/htcondor/", "/htcondor/state.json"):

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.containers import Container
 
 SEED = """
@@ -16,6 +18,7 @@ print(list(doubled))
 EXPECTED = "[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]"
 
 
+@pytest.mark.smoke
 def test_seed_example_as_a_script(container: Container) -> None:
     container.exec("sh", "-c", f"cat > /tmp/seed.py <<'EOF'\n{SEED.format(tag='Simulation1')}\nEOF")
     done = container.exec("python", "/tmp/seed.py", check=False, timeout=300)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.containers import Container, Containers, docker
 
 ROOT = Path(__file__).parents[2]
@@ -20,6 +22,13 @@ def version(name: str) -> str:
 
 
 CONDOR = version("CONDOR_VERSION")
+
+
+@pytest.mark.smoke
+def test_the_platform_under_test_is_healthy(container: Container, pytestconfig: pytest.Config) -> None:
+    machine = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}[pytestconfig.getoption("--platform") or "linux/amd64"]
+    assert container.exec("uname", "-m").stdout.strip() == machine
+    assert container.health() == "healthy"
 
 
 def test_notebook_user(container: Container) -> None:

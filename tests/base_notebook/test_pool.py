@@ -1,8 +1,11 @@
 """The personal pool: one slot of the container, run by the notebook user, private to the container."""
 
+import pytest
+
 from tests.containers import Container
 
 
+@pytest.mark.smoke
 def test_one_partitionable_slot_with_the_containers_cpus(container: Container) -> None:
     # Dynamic slots that earlier jobs carved from it may be listed too.
     parents = container.exec("condor_status", "-const", "PartitionableSlot", "-af", "TotalSlotCpus").stdout

@@ -95,9 +95,9 @@ def older_site(image: str, base_image_only: None) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def older_site_notebook(older_site: Site, image: str) -> Iterator[Container]:
+def older_site_notebook(older_site: Site, image: str, platform_options: tuple[str, ...]) -> Iterator[Container]:
     """A notebook of the image under test joined to the older site, removed before the site is."""
-    factory = Containers(image)
+    factory = Containers(image, platform_options)
     try:
         yield older_site.start_notebook(factory)
     finally:

@@ -12,11 +12,13 @@ from tests.containers import Container, Containers, docker
 MAP_TEN = "import htmap; print(list(htmap.map(lambda x: 2 * x, range(10))))"
 
 
+@pytest.mark.smoke
 def test_jupyter_requires_its_token(container: Container) -> None:
     assert container.http_status("/api/contents") == 403
     assert container.http_status("/api/contents", token=container.token()) == 200
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("variable", ["_CONDOR_SCHEDD_HOST", "_condor_SCHEDD_HOST"])
 def test_remote_mode_starts_no_daemon(containers: Containers, variable: str) -> None:
     box = containers.start(env={variable: "somewhere"}, wait="jupyter")

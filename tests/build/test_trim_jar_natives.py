@@ -37,14 +37,42 @@ DROPPED = [
 ]
 
 
+# The same jars' entries as arm64 (aarch64) sees them.
+KEPT_ON_ARM64 = [
+    "librocksdbjni-linux-aarch64.so",
+    "linux/aarch64/libzstd-jni-1.5.7-7.so",
+    "org/xerial/snappy/native/Linux/aarch64/libsnappyjava.so",
+    "META-INF/native/libnetty_tcnative_linux_aarch_64.so",
+    "org/rocksdb/RocksDB.class",
+]
+DROPPED_ON_ARM64 = [
+    "librocksdbjni-linux64.so",
+    "linux/amd64/libzstd-jni-1.5.7-7.so",
+    "org/xerial/snappy/native/Linux/x86_64/libsnappyjava.so",
+    "librocksdbjni-linux-aarch64-musl.so",
+    "librocksdbjni-osx-arm64.jnilib",
+    "org/xerial/snappy/native/Linux/arm/libsnappyjava.so",
+]
+
+
 @pytest.mark.parametrize("name", KEPT)
 def test_this_platform_and_classes_kept(trim: ModuleType, name: str) -> None:
-    assert not trim.foreign(name)
+    assert not trim.foreign(name, "x86_64")
 
 
 @pytest.mark.parametrize("name", DROPPED)
 def test_other_platforms_dropped(trim: ModuleType, name: str) -> None:
-    assert trim.foreign(name)
+    assert trim.foreign(name, "x86_64")
+
+
+@pytest.mark.parametrize("name", KEPT_ON_ARM64)
+def test_arm64_keeps_its_own(trim: ModuleType, name: str) -> None:
+    assert not trim.foreign(name, "aarch64")
+
+
+@pytest.mark.parametrize("name", DROPPED_ON_ARM64)
+def test_arm64_drops_x86_64s(trim: ModuleType, name: str) -> None:
+    assert trim.foreign(name, "aarch64")
 
 
 def test_jar_rewritten_without_them(trim: ModuleType, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 import base64
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from tests.containers import Container, docker
@@ -28,6 +29,7 @@ nbformat.write(nb, "/tmp/export.ipynb")
 """
 
 
+@pytest.mark.smoke
 def test_terminal_tools(container: Container) -> None:
     """A Jupyter terminal is a login shell: the tools docker-stacks' users reach for are there and work."""
     found = container.exec("bash", "-lc", " ".join(f"command -v {tool};" for tool in TOOLS)).stdout.split()

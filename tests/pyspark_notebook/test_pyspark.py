@@ -1,5 +1,7 @@
 """PySpark: a local SparkSession in the notebook, and one inside each mapped call."""
 
+import pytest
+
 from tests.containers import Container
 
 SPARK_COUNT = (
@@ -10,6 +12,7 @@ SPARK_COUNT = (
 )
 
 
+@pytest.mark.smoke
 def test_java_and_spark_home(container: Container) -> None:
     assert container.host.file(container.host.environment()["SPARK_HOME"] + "/jars").is_directory
     assert container.exec("java", "-version", check=False).returncode == 0
@@ -20,6 +23,7 @@ def test_spark_in_the_notebook(container: Container) -> None:
     assert "count 1000" in "".join(out.get("text", "") for out in outputs[0])
 
 
+@pytest.mark.smoke
 def test_map_with_a_spark_session_per_call(container: Container) -> None:
     lines = container.map_script(
         "import htmap\n"
@@ -36,6 +40,7 @@ def test_map_with_a_spark_session_per_call(container: Container) -> None:
     assert lines[-1] == "[10, 200]"
 
 
+@pytest.mark.smoke
 def test_native_libraries_left_in_the_jars_load(container: Container) -> None:
     """The jars keep this platform's native code (trim-jar-natives drops the others')."""
     out = container.python(

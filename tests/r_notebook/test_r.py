@@ -1,5 +1,7 @@
 """R: its packages load, the `ir` kernel runs dplyr, and an R script runs as an HTCondor job."""
 
+import pytest
+
 from tests.containers import Container
 
 R_PACKAGES = (
@@ -47,6 +49,7 @@ print(open("result.txt").read().strip())
 """
 
 
+@pytest.mark.smoke
 def test_r_packages_load(container: Container) -> None:
     libraries = "".join(f"suppressPackageStartupMessages(library({name}));" for name in R_PACKAGES)
     done = container.exec("Rscript", "-e", libraries + "cat('loaded')", check=False)
@@ -65,6 +68,7 @@ def test_ir_kernel_runs_dplyr(container: Container) -> None:
     assert "11" in "".join(out.get("text", "") for out in outputs[0])
 
 
+@pytest.mark.smoke
 def test_r_script_runs_as_an_htcondor_job(container: Container) -> None:
     container.exec("mkdir", "-p", "/home/jovyan/rjob")
     container.exec(

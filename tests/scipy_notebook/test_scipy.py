@@ -1,5 +1,7 @@
 """The scipy notebook: the scientific stack imports, plots in a notebook, and runs inside jobs."""
 
+import pytest
+
 from tests.containers import Container
 
 MODULES = (
@@ -29,6 +31,7 @@ MODULES = (
 )
 
 
+@pytest.mark.smoke
 def test_packages_import(container: Container) -> None:
     container.imports(*MODULES)
 
@@ -47,6 +50,7 @@ def test_notebook_plots_with_matplotlib(container: Container) -> None:
     assert any("image/png" in out.get("data", {}) for out in outputs[0])
 
 
+@pytest.mark.smoke
 def test_map_of_scipy_integrals(container: Container) -> None:
     lines = container.map_script(
         "import htmap\n"

@@ -2,9 +2,12 @@
 
 import math
 
+import pytest
+
 from tests.containers import Container
 
 
+@pytest.mark.smoke
 def test_packages_import(container: Container) -> None:
     container.imports("tensorflow", "keras")
 
@@ -14,6 +17,7 @@ def test_notebook_runs_tensorflow(container: Container) -> None:
     assert "10" in "".join(out.get("text", "") for out in outputs[0])
 
 
+@pytest.mark.smoke
 def test_map_of_keras_fits_over_four_seeds(container: Container) -> None:
     lines = container.map_script(
         "import htmap\n"
