@@ -57,7 +57,8 @@ build: $(addprefix build-,$(IMAGES)) ## build every image, in order
 
 $(addprefix build-,$(IMAGES)): build-%: buildx root-image ## build one image and those it is built on, e.g. build-base-notebook
 	@for platform in $(PLATFORMS); do \
-	  suffix=$(SUFFIX); qemu_cpu=$${suffix:+$(QEMU_CPU)}; \
+	  suffix=$(SUFFIX); qemu_cpu=; \
+	  [ -z "$$suffix" ] || [ "$$platform" != linux/arm64 ] || qemu_cpu=$(QEMU_CPU); \
 	  [ -z "$$suffix" ] || tools/host-tools.sh qemu; \
 	  for image in $$(python3 tests/images.py $*); do \
 	    echo "== building $$image ($$platform)"; \
@@ -108,7 +109,7 @@ browser:
 
 test: unit build podman browser ## build and test every image
 	@for image in $(IMAGES); do \
-	  echo "== testing $$image"; $(PYTEST) tests --image $$image || exit 1; \
+	  echo "== testing $$image"; $(PYTEST) tests --image $$image --durations=5 || exit 1; \
 	done
 
 $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser ## test one image, e.g. test-base-notebook

@@ -76,6 +76,8 @@ def measure() -> dict[str, dict[str, list[float]]]:
             if "pool ready:" in subprocess.run(["docker", "logs", cid], capture_output=True, text=True).stderr:
                 break
             time.sleep(0.1)
+        else:
+            raise SystemExit(f"bench/dashboard.py: the pool of {cid[:12]} was not ready within 60 s: docker logs")
         port = docker("port", cid, "8888").split(":")[-1].split()[0]
         token = json.loads(docker("exec", cid, "jupyter", "server", "list", "--json").splitlines()[0])["token"]
         base = f"http://127.0.0.1:{port}/htcondor/"

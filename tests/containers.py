@@ -22,6 +22,11 @@ def docker(*args: str, check: bool = True, timeout: float = 300) -> subprocess.C
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
+def engine_platform() -> str:
+    """The engine's own platform (linux/amd64, linux/arm64): images of it run natively."""
+    return f"linux/{docker('version', '-f', '{{.Server.Arch}}').stdout.strip()}"
+
+
 @dataclass
 class Container:
     """A running container of the image under test."""

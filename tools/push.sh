@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publish images for several platforms: each platform's image under TAG-ARCH, then one
 # manifest list per tag naming them all, so that `docker pull IMAGE:TAG` gets the puller's
-# own platform. Needs no registry but the one it pushes to.
+# own platform. Needs no registry but the one it pushes to. The tags are the image's own:
+# latest, its build date and its HTCondor version (from its labels).
 # Usage: push.sh REGISTRY "PLATFORMS" IMAGE... (ORG and NATIVE_PLATFORM from the Makefile)
 set -euo pipefail
 
@@ -11,28 +12,36 @@ shift 2
 org=${ORG:-htcondor}
 native=${NATIVE_PLATFORM:-linux/amd64}
 
+# The local image of a platform: the engine's own has no suffix (see the Makefile).
+local_image() {
+    local suffix=-${2#*/}
+    [ "$2" = "$native" ] && suffix=
+    echo "$org/htc-$1:latest$suffix"
+}
+
 for image in "$@"; do
-    # The tags docker-bake.hcl gives the image (latest, the date, the HTCondor version).
-    tags=$(docker buildx bake --print "$image" 2>/dev/null |
-        python3 -c 'import json, sys; t = json.load(sys.stdin)["target"]; print(*(x.rsplit(":", 1)[1] for x in t[sys.argv[1]]["tags"]))' "$image")
-    for tag in $tags; do
+    for platform in "${platforms[@]}"; do
+        if ! docker image inspect "$(local_image "$image" "$platform")" >/dev/null 2>&1; then
+            echo "push: $(local_image "$image" "$platform") is not built: make build PLATFORMS=\"${platforms[*]}\"" >&2
+            exit 1
+        fi
+    done
+done
+
+for image in "$@"; do
+    first=$(local_image "$image" "${platforms[0]}")
+    labels='{{index .Config.Labels "org.opencontainers.image.version"}} {{index .Config.Labels "org.htcondor.condor.version"}}'
+    read -r built condor <<<"$(docker image inspect -f "$labels" "$first")"
+    for tag in latest "$built" "condor-$condor"; do
         members=()
         for platform in "${platforms[@]}"; do
-            arch=${platform#*/}
-            suffix=-$arch
-            [ "$platform" = "$native" ] && suffix=
-            local_image=$org/htc-$image:latest$suffix
-            if ! docker image inspect "$local_image" >/dev/null 2>&1; then
-                echo "push: $local_image is not built: make build PLATFORMS=\"${platforms[*]}\"" >&2
-                exit 1
-            fi
-            member=$registry/$org/htc-$image:$tag-$arch
-            docker tag "$local_image" "$member"
+            member=$registry/$org/htc-$image:$tag-${platform#*/}
+            docker tag "$(local_image "$image" "$platform")" "$member"
             docker push --quiet "$member" >/dev/null
             docker rmi "$member" >/dev/null
             members+=("$member")
         done
-        docker buildx imagetools create --tag "$registry/$org/htc-$image:$tag" "${members[@]}" 2>/dev/null
+        docker buildx imagetools create --tag "$registry/$org/htc-$image:$tag" "${members[@]}"
         echo "pushed $registry/$org/htc-$image:$tag (${platforms[*]})"
     done
 done

@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 
-from htc_dashboard.sources import Sources
+from htc_dashboard.sources import NoSuchMap, Sources
 
 STATIC = Path(__file__).parent / "static"
 # The page asks every few seconds; pages open side by side share one snapshot, so the schedd
@@ -29,9 +29,15 @@ class State:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="htcondor")
         self.last: tuple[float, dict[str, Any]] | None = None
         self.lock = asyncio.Lock()
+        self.acting = False
 
     async def snapshot(self) -> dict[str, Any]:
-        """The last snapshot while fresh, else a new one."""
+        """The last snapshot while fresh or while an action runs, else a new one.
+
+        An action can take seconds (removing a map waits for its jobs to leave the queue).
+        """
+        if self.acting and self.last is not None:
+            return self.last[1]
         async with self.lock:
             if self.last is None or time.monotonic() - self.last[0] > FRESH_FOR:
                 view = await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.snapshot)
@@ -41,9 +47,12 @@ class State:
     async def act(self, tag: str, action: str) -> str:
         """An action on a map; the next snapshot is a new one."""
         async with self.lock:
-            done = await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.act, tag, action)
-            self.last = None
-            return done
+            self.acting = True
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.act, tag, action)
+            finally:
+                self.acting = False
+                self.last = None
 
 
 class PageHandler(tornado.web.RequestHandler):
@@ -71,30 +80,32 @@ class StateHandler(tornado.web.RequestHandler):
 
 
 class ActionHandler(tornado.web.RequestHandler):
-    """POST maps/TAG/release|rerun|remove."""
+    """POST maps/TAG/release|rerun|remove.
+
+    Jupyter's own rule, which the proxy leaves to us: the _xsrf cookie, sent back in a header. A
+    page on another site can make the browser send the cookie, but cannot read it.
+    """
 
     def initialize(self, state: State) -> None:
         """The shared state."""
         self.state = state
 
-    def check_xsrf(self) -> None:
-        """Jupyter's own rule, which the proxy leaves to us: the _xsrf cookie, sent back in a header.
-
-        A page on another site can make the browser send the cookie, but cannot read it.
-        """
+    async def post(self, tag: str, action: str) -> None:
+        """Do it, and say what was done, or in one line why not."""
+        self.set_header("Content-Type", "application/json")
         cookie = self.get_cookie("_xsrf")
         if not cookie or self.request.headers.get("X-XSRFToken") != cookie:
-            raise tornado.web.HTTPError(403, "the _xsrf cookie must come back in the X-XSRFToken header")
-
-    async def post(self, tag: str, action: str) -> None:
-        """Do it, and say what was done."""
-        self.check_xsrf()
+            self.set_status(403)
+            self.write(json.dumps({"error": "the _xsrf cookie must come back in the X-XSRFToken header"}))
+            return
         try:
-            done = await self.state.act(tag, action)
-        except KeyError:
-            raise tornado.web.HTTPError(404, f"there is no map {tag!r}") from None
-        self.set_header("Content-Type", "application/json")
-        self.write(json.dumps({"done": done}))
+            self.write(json.dumps({"done": await self.state.act(tag, action)}))
+        except NoSuchMap:
+            self.set_status(404)
+            self.write(json.dumps({"error": f"there is no map {tag}"}))
+        except Exception as exc:  # HTMap's or the schedd's refusal, said on the page
+            self.set_status(500)
+            self.write(json.dumps({"error": f"{action} {tag} failed: {exc}"}))
 
 
 def application() -> tornado.web.Application:

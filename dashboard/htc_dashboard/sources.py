@@ -12,7 +12,7 @@ from typing import Any
 import classad2 as classad
 import htcondor2 as htcondor
 import htmap
-from htc_entrypoint import health
+from htc_entrypoint import condor_env, health
 
 from htc_dashboard import model
 
@@ -32,6 +32,10 @@ def first_error(found: htmap.Map, errored: list[int]) -> tuple[int, str, list[st
         if frame.line:
             trace.append(f"    {frame.line.strip()}")
     return errored[0], str(error.exception_msg), trace
+
+
+class NoSuchMap(LookupError):
+    """No map of mine has this tag."""
 
 
 class Sources:
@@ -67,39 +71,51 @@ class Sources:
         return [{key: ad.get(key) for key in SLOT_ATTRS} for ad in ads]
 
     def map(self, tag: str) -> htmap.Map:
-        """One of my maps, by tag (KeyError when there is none)."""
-        if tag not in self._maps:
-            if tag not in htmap.get_tags():
-                raise KeyError(tag)
-            self._maps[tag] = htmap.load(tag)
-        return self._maps[tag]
+        """One of my maps, by tag (NoSuchMap when there is none)."""
+        if tag not in htmap.get_tags():
+            self._maps.pop(tag, None)
+            raise NoSuchMap(tag)
+        found = self._maps.get(tag)
+        # A map removed and made again under the same tag is another map (another folder).
+        if found is None or found._map_dir != htmap.mapping.tag_to_map_dir(tag):
+            found = self._maps[tag] = htmap.load(tag)
+        return found
 
-    def maps(self) -> list[dict[str, Any]]:
-        """Each map's progress, holds and first error."""
+    def map_view(self, tag: str) -> dict[str, Any]:
+        """One map's progress, holds and first error."""
+        found = self.map(tag)
+        statuses = [str(status) for status in found.component_statuses]
+        errored = [component for component, status in enumerate(statuses) if status == "ERRORED"]
+        error = None
+        if errored:
+            key = (str(found._map_dir), errored[0])
+            if key not in self._errors:
+                self._errors[key] = first_error(found, errored)  # type: ignore[assignment]
+            error = self._errors[key]
+        holds = {component: (hold.code, hold.reason) for component, hold in found.holds.items()}
+        return model.map_view(tag, statuses, holds, error)
+
+    def maps(self, problems: list[str]) -> list[dict[str, Any]]:
+        """Every map's view; one that cannot be read is a line in `problems`, the others show."""
         tags = sorted(htmap.get_tags())
         self._maps = {tag: found for tag, found in self._maps.items() if tag in tags}
         views = []
         for tag in tags:
-            found = self.map(tag)
-            statuses = [str(status) for status in found.component_statuses]
-            errored = [component for component, status in enumerate(statuses) if status == "ERRORED"]
-            error = None
-            if errored:
-                key = (tag, errored[0])
-                if key not in self._errors:
-                    self._errors[key] = first_error(found, errored)  # type: ignore[assignment]
-                error = self._errors[key]
-            holds = {component: (hold.code, hold.reason) for component, hold in found.holds.items()}
-            views.append(model.map_view(tag, statuses, holds, error))
+            try:
+                views.append(self.map_view(tag))
+            except Exception as exc:
+                self._maps.pop(tag, None)
+                problems.append(f"Map {tag} could not be read: {exc}")
         return views
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows; a part that cannot be read says so in one line."""
         now = time.time()
+        site = condor_env.get(os.environ, "SCHEDD_HOST")  # as the entrypoint decided the mode
         view: dict[str, Any] = {
             "user": self.user,
-            "mode": "remote" if os.environ.get("_CONDOR_SCHEDD_HOST") else "personal",
-            "schedd": os.environ.get("_CONDOR_SCHEDD_HOST") or "the personal pool's schedd",
+            "mode": "remote" if site else "personal",
+            "schedd": site[1] if site else "the personal pool's schedd",
             "problems": health.problems(),
         }
         try:
@@ -113,7 +129,7 @@ class Sources:
             view["jobs"] = None
             view["problems"].append(f"The schedd ({view['schedd']}) does not answer: {exc}")
         try:
-            view["maps"] = self.maps()
+            view["maps"] = self.maps(view["problems"])
         except Exception as exc:
             view["maps"] = []
             view["problems"].append(f"HTMap's maps could not be read: {exc}")
@@ -132,7 +148,7 @@ class Sources:
             errored = [c for c, s in enumerate(found.component_statuses) if str(s) == "ERRORED"]
             if errored:
                 found.rerun(errored)
-            self._errors = {key: value for key, value in self._errors.items() if key[0] != tag}
+            self._errors = {key: value for key, value in self._errors.items() if key[0] != str(found._map_dir)}
             return f"reran {len(errored)} errored component(s) of {tag}"
         if action == "remove":
             found.remove()

@@ -4,6 +4,7 @@ The screenshots in the README are taken here (docs/).
 """
 
 import json
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -54,26 +55,30 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) 
 
 
 @pytest.fixture(scope="module")
-def lab(module_containers: Containers) -> Container:
-    """A notebook of its own: the test's maps and holds are all its dashboard shows."""
+def lab(module_containers: Containers, base_image_only: None) -> Container:
+    """A notebook of its own: the test's maps and holds are all its dashboard shows.
+
+    The dashboard is the same layers in every image: its workings are tested with the base image.
+    """
     return module_containers.start(wait="healthy")
 
 
 @pytest.mark.smoke
-def test_the_dashboard_answers_only_with_jupyters_token(lab: Container) -> None:
-    base = f"http://127.0.0.1:{lab.port()}"
+def test_the_dashboard_answers_only_with_jupyters_token(container: Container) -> None:
+    """In every image (its shared container): the tile's server is there, behind Jupyter's login."""
+    base = f"http://127.0.0.1:{container.port()}"
     for path in ("/htcondor/", "/htcondor/state.json"):
         status, body = fetch(base + path)
         assert status in (302, 403), (path, status)
         assert b"machines" not in body
-    state = lab.get_json("/htcondor/state.json")
+    state = container.get_json("/htcondor/state.json")
     assert state["problems"] == [], state
     assert state["mode"] == "personal"
     [machine] = state["machines"]
     assert machine["cpus"] >= 1 and machine["memory"] > 0
     # An action needs Jupyter's _xsrf cookie sent back in a header, as Jupyter's own API does.
     status, _ = fetch(
-        f"{base}/htcondor/maps/nothing/remove", method="POST", headers={"Authorization": f"token {lab.token()}"}
+        f"{base}/htcondor/maps/nothing/remove", method="POST", headers={"Authorization": f"token {container.token()}"}
     )
     assert status == 403
 
@@ -129,7 +134,12 @@ def until(driver: WebDriver, what: str, predicate: Callable[[WebDriver], Any], t
         except (NoSuchElementException, StaleElementReferenceException):
             return False
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.3).until(attempt, f"no {what} after {timeout} s")
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.3).until(attempt)
+    except TimeoutException:
+        shot = Path(tempfile.gettempdir()) / f"htc-dashboard-{what.replace(' ', '-')}.png"
+        driver.save_screenshot(str(shot))
+        raise AssertionError(f"no {what} after {timeout} s; the browser showed {shot}") from None
 
 
 def map_card(driver: WebDriver, tag: str) -> WebElement:
@@ -217,6 +227,9 @@ def test_a_map_in_a_notebook_cell_shows_a_progress_widget_and_a_table(lab: Conta
     # ?reset: the notebook alone, not the layout the last test left (the dashboard in front).
     browser.get(f"{base}/lab/tree/widget.ipynb?reset&token={lab.token()}")
     until(browser, "the notebook's kernel", lambda d: d.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
+    # Its kernel started (Run before that makes Lab ask which kernel), then Run All.
+    status_bar = "#jp-main-statusbar, .jp-StatusBar-Widget"
+    until(browser, "an idle kernel", lambda d: "| Idle" in d.find_element(By.CSS_SELECTOR, status_bar).text)
     browser.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel')][text()='Run']").click()
     browser.find_element(By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel')][text()='Run All Cells']").click()
     # The kernel starts, the cell runs: the widget follows the map to its end, then the table.

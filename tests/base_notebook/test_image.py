@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers import Container, Containers, docker
+from tests.containers import Container, Containers, docker, engine_platform
 
 ROOT = Path(__file__).parents[2]
 BAKE = (ROOT / "docker-bake.hcl").read_text()
@@ -26,7 +26,8 @@ CONDOR = version("CONDOR_VERSION")
 
 @pytest.mark.smoke
 def test_the_platform_under_test_is_healthy(container: Container, pytestconfig: pytest.Config) -> None:
-    machine = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}[pytestconfig.getoption("--platform") or "linux/amd64"]
+    platform = pytestconfig.getoption("--platform") or engine_platform()
+    machine = {"linux/arm64": "aarch64", "linux/amd64": "x86_64"}[platform]
     assert container.exec("uname", "-m").stdout.strip() == machine
     assert container.health() == "healthy"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers import docker
+from tests.containers import docker, engine_platform
 
 ROOT = Path(__file__).parents[2]
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
@@ -62,7 +62,7 @@ def registry() -> Iterator[str]:
 
 @pytest.mark.smoke
 def test_push_makes_one_list_per_tag_and_each_platform_pulls_back(registry: str, pytestconfig: pytest.Config) -> None:
-    platforms = f"linux/amd64 {pytestconfig.getoption('--platform')}"
+    platforms = f"{engine_platform()} {pytestconfig.getoption('--platform')}"
     done = subprocess.run(
         ["make", "push", f"REGISTRY={registry}", f"PLATFORMS={platforms}", "IMAGES=base-notebook"],
         cwd=ROOT,
@@ -72,7 +72,7 @@ def test_push_makes_one_list_per_tag_and_each_platform_pulls_back(registry: str,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     repo = f"{registry}/htcondor/htc-base-notebook"
-    assert f"pushed {repo}:latest (linux/amd64 linux/arm64)" in done.stdout
+    assert f"pushed {repo}:latest ({platforms})" in done.stdout
     raw = docker("buildx", "imagetools", "inspect", "--raw", f"{repo}:latest").stdout
     manifests = json.loads(raw)["manifests"]
     found = {m["platform"]["architecture"]: m["digest"] for m in manifests}

@@ -39,10 +39,10 @@ function mapCard(m) {
     `${m.components} components</span></h3><div class="bar">${bar}</div><div>${counts}</div>`;
   if (m.holds.length) {
     html += '<table class="holds">' + m.holds.map((h) =>
-      `<tr><td>component ${h.component}</td><td>${esc(h.reason)}</td></tr>`).join("") + "</table>";
+      `<tr><td>component ${esc(h.component)}</td><td>${esc(h.reason)}</td></tr>`).join("") + "</table>";
   }
   if (m.error) {
-    html += `<div class="error">Component ${m.error.component} failed: <b>${esc(m.error.message)}</b>` +
+    html += `<div class="error">Component ${esc(m.error.component)} failed: <b>${esc(m.error.message)}</b>` +
       `<pre>${esc(m.error.traceback.join("\n"))}</pre></div>`;
   }
   const tag = esc(m.tag);
@@ -58,8 +58,8 @@ function jobs(view) {
   return view.states.map((group) => {
     const more = group.count > group.jobs.length ? `<p class="muted">and ${group.count - group.jobs.length} more</p>` : "";
     const rows = group.jobs.map((j) =>
-      `<tr><td>${j.id}</td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
-    return `<h3 data-jobs="${group.state}">${group.state} (${group.count})</h3><table>${rows.join("")}</table>${more}`;
+      `<tr><td>${esc(j.id)}</td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
+    return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3><table>${rows.join("")}</table>${more}`;
   }).join("");
 }
 
@@ -77,9 +77,11 @@ function draw(view) {
   if (!document.body.dataset.loadedMs) document.body.dataset.loadedMs = Math.round(performance.now());
 }
 
+// One request at a time, each given up after 20 s: a slow answer never piles up requests
+// (which would take the browser's connections from JupyterLab itself).
 async function refresh() {
   try {
-    const answer = await fetch("state.json", { cache: "no-store" });
+    const answer = await fetch("state.json", { cache: "no-store", signal: AbortSignal.timeout(20000) });
     if (!answer.ok) throw new Error(`${answer.status} ${answer.statusText}`);
     draw(await answer.json());
   } catch (error) {
@@ -87,6 +89,11 @@ async function refresh() {
     byId("health").className = "badge bad";
     put("problems", `<li>The dashboard does not answer: ${esc(error.message)}</li>`);
   }
+}
+
+async function refreshForever() {
+  await refresh();
+  setTimeout(refreshForever, EVERY_MS);
 }
 
 const QUESTIONS = {
@@ -99,10 +106,15 @@ async function act(action, tag) {
   if (!window.confirm(QUESTIONS[action](tag))) return;
   const xsrf = (document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/) || [])[1] || "";
   byId("message").textContent = `${action} ${tag}…`;
-  const answer = await fetch(`maps/${encodeURIComponent(tag)}/${action}`, {
-    method: "POST", headers: { "X-XSRFToken": decodeURIComponent(xsrf) },
-  });
-  byId("message").textContent = answer.ok ? (await answer.json()).done : `${action} ${tag} failed: ${answer.status}`;
+  try {
+    const answer = await fetch(`maps/${encodeURIComponent(tag)}/${action}`, {
+      method: "POST", headers: { "X-XSRFToken": decodeURIComponent(xsrf) },
+    });
+    const said = await answer.json();
+    byId("message").textContent = said.done || said.error;
+  } catch (error) {
+    byId("message").textContent = `${action} ${tag} failed: ${error.message}`;
+  }
   await refresh();
 }
 
@@ -111,5 +123,4 @@ document.addEventListener("click", (event) => {
   if (button) act(button.dataset.action, button.dataset.tag);
 });
 
-refresh();
-setInterval(refresh, EVERY_MS);
+refreshForever();
