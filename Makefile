@@ -20,7 +20,7 @@ NATIVE_PLATFORM := linux/$(shell docker version --format '{{.Server.Arch}}' 2>/d
 PLATFORMS ?= $(NATIVE_PLATFORM)
 # QEMU's arm64 CPU model for builds, containers and jobs under emulation (never in an image):
 # its default model emulates pointer authentication, which Debian's arm64 binaries use
-# everywhere (the base image's build: about 27 min with it, 5 min with this one).
+# everywhere (a shell loop in a RUN step: 4.4 s with it, 0.26 s with this one).
 QEMU_CPU ?= neoverse-n1
 # A platform's local tag suffix: none for the engine's own, else -ARCH (in shell: $$platform).
 SUFFIX = $$([ "$$platform" = "$(NATIVE_PLATFORM)" ] || echo "-$${platform\#*/}")
