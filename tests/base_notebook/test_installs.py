@@ -46,6 +46,23 @@ def test_environment_belongs_to_the_notebook_user(container: Container) -> None:
     assert done.stdout == "", "not group-writable:\n" + done.stdout[:2000]
 
 
+STALE_PYC = """
+import importlib.util, os, pathlib
+for source in pathlib.Path("/opt/venv").rglob("*.py"):
+    try:
+        with open(importlib.util.cache_from_source(str(source)), "rb") as pyc:
+            header = pyc.read(12)
+    except FileNotFoundError:
+        continue
+    if header[4:8] == bytes(4) and int.from_bytes(header[8:12], "little") != int(source.stat().st_mtime):
+        print(source)
+"""
+
+
+def test_compiled_files_match_their_sources(container: Container) -> None:
+    """A stale .pyc would be rewritten by the first import, as whoever imports (see compile-python)."""
+    assert container.python(STALE_PYC) == ""
+
 def test_pip_install_reaches_jobs_at_once(container: Container) -> None:
     """`pip install` as the user: into the venv, its console script on PATH, and a map's jobs import it."""
     done = container.exec("pip", "install", "--no-index", wheel(container, "htc_probe_pip"), check=False)
