@@ -63,6 +63,7 @@ def test_compiled_files_match_their_sources(container: Container) -> None:
     """A stale .pyc would be rewritten by the first import, as whoever imports (see compile-python)."""
     assert container.python(STALE_PYC) == ""
 
+
 def test_pip_install_reaches_jobs_at_once(container: Container) -> None:
     """`pip install` as the user: into the venv, its console script on PATH, and a map's jobs import it."""
     done = container.exec("pip", "install", "--no-index", wheel(container, "htc_probe_pip"), check=False)
