@@ -24,6 +24,8 @@ PLATFORMS ?= $(NATIVE_PLATFORM)
 QEMU_CPU ?= neoverse-n1
 # A platform's local tag suffix: none for the engine's own, else -ARCH (in shell: $$platform).
 SUFFIX = $$([ "$$platform" = "$(NATIVE_PLATFORM)" ] || echo "-$${platform\#*/}")
+# The commit built: each image's immutable tag, and its own name inside (docker-bake.hcl).
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
@@ -62,7 +64,7 @@ $(addprefix build-,$(IMAGES)): build-%: buildx root-image ## build one image and
 	  [ -z "$$suffix" ] || tools/host-tools.sh qemu; \
 	  for image in $$(python3 tests/images.py $*); do \
 	    echo "== building $$image ($$platform)"; \
-	    ORG=$(ORG) ROOT_IMAGE=$(ROOT_IMAGE)$$suffix PLATFORM=$$platform TAG_SUFFIX=$$suffix QEMU_CPU=$$qemu_cpu \
+	    ORG=$(ORG) REVISION=$(REVISION) ROOT_IMAGE=$(ROOT_IMAGE)$$suffix PLATFORM=$$platform TAG_SUFFIX=$$suffix QEMU_CPU=$$qemu_cpu \
 	      docker buildx bake --load --progress=plain $$image; \
 	    QEMU_CPU=$$qemu_cpu tools/image-info.py tag $(ORG)/htc-$$image:latest$$suffix; \
 	  done; \

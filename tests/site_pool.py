@@ -155,6 +155,9 @@ class Site:
             "_CONDOR_SCHEDD_HOST": SCHEDD,
             "_CONDOR_COLLECTOR_HOST": "cm",
             "HTC_CONDOR_TOKEN": self.user_token,
+            # This site's execute nodes share the notebook's environment (its image, or a volume
+            # at /opt/venv): HTMap's shared delivery, not the remote default (container).
+            "HTMAP_DELIVERY_METHOD": "shared",
             **extra,
         }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What a built image holds, read from the image itself, as jupyter/docker-stacks tags and describes its images.
 
-usage: tools/image-info.py tag IMAGE:TAG          (python-X.Y.Z, lab-, notebook-, hub-, htmap-, git sha)
+usage: tools/image-info.py tag IMAGE:TAG          (python-X.Y.Z, lab-, notebook-, hub-, htmap-)
        tools/image-info.py manifest IMAGE:TAG DIR (DIR/NAME.md: versions, size, apt and Python packages)
 """
 
@@ -36,7 +36,7 @@ def facts(image: str) -> dict:
 
 
 def tags(image: str, found: dict) -> list[str]:
-    """docker-stacks' version tags for `image`, plus the git commit it was built from.
+    """docker-stacks' version tags for `image` (the build tags it with its commit).
 
     Another platform's image (latest-arm64) gets its tags with the same suffix.
     """
@@ -44,10 +44,6 @@ def tags(image: str, found: dict) -> list[str]:
     suffix = tag.removeprefix("latest")
     names = [f"python-{found['python']}"]
     names += [f"{prefix}-{found['dists'][dist]}" for prefix, dist in VERSION_TAGS.items() if dist in found["dists"]]
-    try:
-        names.append(run("git", "rev-parse", "--short=12", "HEAD").strip())
-    except (OSError, subprocess.CalledProcessError):
-        pass  # not a git checkout: no commit tag
     return [f"{repo}:{name}{suffix}" for name in names]
 
 

@@ -1,5 +1,7 @@
 """The container's entrypoint, run by tini: hooks, the user, the mode, the pool, then the command.
 
+A job's container (HTCondor runs a command in this image) skips all of it: the command at once.
+
 The order is jupyter/docker-stacks' start.sh: start-notebook.d hooks as the starting user; a
 root start refits NB_USER; before-notebook.d hooks (still root, if root); root dropped.
 """
@@ -8,7 +10,7 @@ import os
 import sys
 import time
 
-from . import background, health, hooks, jupyter, log, mode, pool, remote, users
+from . import background, health, hooks, job, jupyter, log, mode, pool, remote, users
 from .supervise import Supervisor
 
 # Set for everything the start-up runs, under docker-stacks' name, which scripts may test.
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the image: never returns."""
     args = sys.argv[1:] if argv is None else argv
     env = dict(os.environ)
+    if mode.is_job(env, jupyter.serves(args)):
+        job.run(args, env)
     if env.get(STARTED) == "1":
         # A start script run again inside this container (a terminal, a hook): no second pool.
         cmd = jupyter.command(args, env)

@@ -2,10 +2,7 @@
 
 import json
 import os
-import ssl
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 STATE_FILE = Path(os.environ.get("HTC_HEALTH_FILE", "/tmp/htc-notebook-health.json"))
@@ -32,6 +29,11 @@ def served_api(runtime_dir: str) -> str | None:
 
 def answer_problem(url: str) -> str | None:
     """Whether Jupyter answers at `url`: never through a proxy; its own certificate (GEN_CERT) is fine."""
+    # Imported here: 60 ms of every start (a job's container's too), needed by the check alone.
+    import ssl
+    import urllib.error
+    import urllib.request
+
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({}),
         urllib.request.HTTPSHandler(context=ssl._create_unverified_context()),  # noqa: S323 (localhost, self-signed)

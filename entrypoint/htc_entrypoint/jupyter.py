@@ -128,6 +128,14 @@ def command(args: list[str], env: Mapping[str, str]) -> Command:
     return Command(args, None)
 
 
+def serves(args: list[str]) -> bool:
+    """Whether the command is Jupyter (a start script's), not one of the user's."""
+    name = Path(args[0]).name if args else "start-notebook"
+    if name == START_SH:
+        return serves(args[1:]) if args[1:] else False
+    return name in START_NOTEBOOK or name in START_SINGLEUSER
+
+
 def make_certificate(env: Mapping[str, str]) -> None:
     """GEN_CERT: a self-signed certificate for Jupyter's https, made once per home."""
     pem = certificate(env)

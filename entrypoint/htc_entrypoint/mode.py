@@ -1,4 +1,4 @@
-"""Decide whether this container runs its own pool or uses a site's schedd."""
+"""Decide what this container is: a job's, or a notebook with its own pool or a site's schedd."""
 
 import re
 from collections.abc import Mapping
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from . import condor_env
 
+# HTCondor gives every job the path of its job ad, in the job's container too.
+JOB_AD = "_CONDOR_JOB_AD"
 # A host name or address, optionally with a port or a daemon name ("name@host").
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.@:\[\]-]+$")
 
@@ -18,6 +20,14 @@ class Mode:
     reason: str
     schedd: str | None = None
     problem: str | None = None
+
+
+def is_job(env: Mapping[str, str], serves_jupyter: bool) -> bool:
+    """A job's container: HTCondor started it (a job ad) with a command that is not Jupyter.
+
+    A hub's batch spawner may start Jupyter itself as a job: that keeps the notebook's start-up.
+    """
+    return bool(env.get(JOB_AD)) and not serves_jupyter
 
 
 def decide(env: Mapping[str, str]) -> Mode:

@@ -76,6 +76,18 @@ def test_labels(image: str) -> None:
     assert labels["org.htcondor.python.version"] == version("PYTHON_VERSION")
 
 
+def test_the_image_knows_its_own_name(container: Container, image: str) -> None:
+    """Its commit's tag names it, in a label and in the environment: the image its jobs run in."""
+    inspected = json.loads(docker("image", "inspect", image).stdout)[0]
+    own = inspected["Config"]["Labels"]["org.htcondor.notebook.image"]
+    repo, tag = image.rsplit(":", 1)
+    revision = inspected["Config"]["Labels"]["org.opencontainers.image.revision"]
+    # Another platform's local tags end in -ARCH; its registry name (a manifest list's) does not.
+    assert re.fullmatch(r"[0-9a-f]{12}", revision) and own == f"{repo}:{revision}"
+    assert f"{own}{tag.removeprefix('latest')}" in inspected["RepoTags"]
+    assert container.exec("printenv", "HTC_NOTEBOOK_IMAGE").stdout.strip() == own
+
+
 def test_tags(image: str) -> None:
     tags = json.loads(docker("image", "inspect", image).stdout)[0]["RepoTags"]
     repo = image.rsplit(":", 1)[0]

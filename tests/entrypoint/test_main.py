@@ -26,6 +26,8 @@ FAKE_STATUS = """#!/bin/sh
 [ -f "$HOME/master.env" ] && printf 'Machine 3 1234\\nScheduler undefined undefined\\n'
 true
 """
+# What HTCondor gives a job's container.
+A_JOB = {"_CONDOR_JOB_AD": "/srv/.job.ad", "_CONDOR_SCRATCH_DIR": "/srv"}
 FAKE_Q_FAILS = """#!/bin/sh
 echo "-- Failed to fetch ads from: <10.0.0.1:9618> : somewhere" >&2
 exit 1
@@ -209,3 +211,15 @@ def test_token_variable_does_not_reach_the_command(env: dict[str, str]) -> None:
         'echo "[$HTC_CONDOR_TOKEN]"',
     )
     assert done.stdout == "[]\n"
+
+
+def test_the_job_runs_at_once_silently_and_passes_its_exit_code(env: dict[str, str], tmp_path: Path) -> None:
+    done = run({**env, **A_JOB, "_CONDOR_SCRATCH_DIR": str(tmp_path)}, "sh", "-c", "echo out; echo err >&2; exit 7")
+    assert (done.returncode, done.stdout, done.stderr) == (7, "out\n", "err\n")
+    assert not (Path(env["HOME"]) / "master.env").exists()  # no pool
+
+
+def test_a_missing_job_command_is_one_line(env: dict[str, str]) -> None:
+    done = run({**env, **A_JOB}, "no-such-command")
+    assert done.returncode == 127
+    assert done.stderr.count("\n") == 1 and "'no-such-command'" in done.stderr
