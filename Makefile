@@ -128,7 +128,7 @@ registry:
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
-	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh r-notebook/install-r tests/operations/make-old-home.sh
+	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh base-notebook/run-hooks.sh base-notebook/_docker_stacks_log.sh base-notebook/fix-permissions r-notebook/install-r tests/operations/make-old-home.sh
 	$(VENV)/bin/ruff check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives
 	$(VENV)/bin/ruff format --check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives
 

@@ -80,10 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(os.environ)
     if mode.is_job(env, jupyter.serves(args)):
         job.run(args, env)
+    log.info(f"Entered start.sh with args: {' '.join(args)}")
     if env.get(STARTED) == "1":
         # A start script run again inside this container (a terminal, a hook): no second pool.
         cmd = jupyter.command(args, env)
-        log.info(f"start-up already done in this container: running {' '.join(cmd.argv)}")
+        log.info(f"Executing: {' '.join(cmd.argv)} (start-up already done in this container)")
         run(cmd, env, Supervisor(""))
     env[STARTED] = "1"
     started = time.monotonic()
@@ -139,7 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     if "GEN_CERT" in env and cmd.api_url:
         jupyter.make_certificate(env)
     restartable = env.get("RESTARTABLE", "").strip().lower() == "yes"
-    log.info(f"starting {' '.join(cmd.argv)} (after {time.monotonic() - started:.2f} s)")
+    # docker-stacks' words: after a root start, which user runs the command.
+    how = f"Running as {account.name}" if account is not None else "Executing the command"
+    log.info(f"{how}: {' '.join(cmd.argv)} (after {time.monotonic() - started:.2f} s)")
     run(cmd, env, supervisor, restartable)
 
 

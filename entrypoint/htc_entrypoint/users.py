@@ -90,7 +90,7 @@ def root_account() -> Account:
         passwd.write_text("".join(_with_home(line, "root", home) + "\n" for line in lines))
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) else exc.strerror
-        raise SystemExit(f"[htc-notebook] ERROR: NB_USER=root: cannot make {home}: {detail}") from exc
+        log.fatal(f"NB_USER=root: cannot make {home}: {detail}")
     log.info(f"NB_USER=root: running as root, home {home}")
     return Account("root", 0, 0, home)
 
@@ -100,7 +100,7 @@ def refit(env: MutableMapping[str, str]) -> Account:
     name = env.get("NB_USER", "").strip() or IMAGE_USER
     if name == "root":
         if env.get("NB_UID", "0").strip() not in ("", "0") or env.get("NB_GID", "0").strip() not in ("", "0"):
-            raise SystemExit("[htc-notebook] ERROR: NB_USER=root needs NB_UID=0 and NB_GID=0 (or neither set)")
+            log.fatal("NB_USER=root needs NB_UID=0 and NB_GID=0 (or neither set)")
         return root_account()
     uid, gid = _number(env, "NB_UID"), _number(env, "NB_GID")
     home = Path("/home") / name
@@ -113,6 +113,7 @@ def refit(env: MutableMapping[str, str]) -> Account:
                     old_home.rename(home)
                 except OSError:  # an image layer's directory (overlayfs: EXDEV): link to it
                     home.symlink_to(old_home)
+            log.info(f"Updated the {IMAGE_USER} user: username {IMAGE_USER} -> {name}, home dir {old_home} -> {home}")
         entry = pwd.getpwnam(name)
         if (entry.pw_uid, entry.pw_gid) != (uid, gid):
             group = env.get("NB_GROUP", "").strip()
@@ -125,6 +126,7 @@ def refit(env: MutableMapping[str, str]) -> Account:
                 # Files the image gives group users (the venv) stay the user's to change.
                 _run("usermod", "--append", "--groups", str(USERS_GID), name)
             hand_over(home.resolve(), entry.pw_uid, uid, gid)
+            log.info(f"Updated {name}'s UID:GID to {uid}:{gid}")
         account = Account(name, uid, gid, home)
         if env.get("CHOWN_HOME", "").strip().lower() in YES:
             _chown(env, "CHOWN_HOME", str(home), account)
@@ -138,7 +140,7 @@ def refit(env: MutableMapping[str, str]) -> Account:
             SUDOERS.unlink(missing_ok=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) else exc.strerror
-        raise SystemExit(f"[htc-notebook] ERROR: cannot make user {name} ({uid}:{gid}): {detail}") from exc
+        log.fatal(f"cannot make user {name} ({uid}:{gid}): {detail}")
     return account
 
 
@@ -149,9 +151,7 @@ def drop_root(account: Account, env: MutableMapping[str, str]) -> None:
         os.setgid(account.gid)
         os.setuid(account.uid)
     except OSError as exc:
-        raise SystemExit(
-            f"[htc-notebook] ERROR: cannot switch to user {account.name} ({account.uid}:{account.gid}): {exc.strerror}"
-        ) from exc
+        log.fatal(f"cannot switch to user {account.name} ({account.uid}:{account.gid}): {exc.strerror}")
     home = str(account.home)
     if account.uid == 0:
         env.update(HOME=home, USER="root", LOGNAME="root", NB_USER="root", NB_UID="0", NB_GID="0")

@@ -1,10 +1,14 @@
 """jupyter/docker-stacks' start-up contract: its start scripts, hooks and variables, with the pool."""
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
-from tests.containers import Containers
+from tests.base_notebook.test_installs import MAKE_WHEEL
+from tests.containers import Container, Containers
+from tests.site_pool import build_test_image
 
 MAP = "import htmap; print(list(htmap.map(str, range(3))))"
 # What MAP prints after HTMap's own "Created map ..." line.
@@ -29,7 +33,7 @@ def test_start_sh_runs_a_command_beside_the_pool_and_the_scripts_exist(container
     assert lines[3:] == [f"has {name}" for name in START_SCRIPTS]
     # The nested start.sh ran its command without a second start-up (no second pool).
     assert done.stderr.count("started the personal pool") == 1, done.stderr
-    assert "start-up already done in this container: running echo nested" in done.stderr
+    assert "Executing: echo nested (start-up already done in this container)" in done.stderr
 
 
 @pytest.fixture
@@ -64,7 +68,7 @@ def test_hooks_run_at_docker_stacks_moments(containers: Containers, hook_dirs: t
     assert f"start-notebook.d ran as {user}" in done.stderr and f"before-notebook.d ran as {user}" in done.stderr
     for folder in HOOK_DIRS:
         failed = [line for line in done.stderr.splitlines() if "ERROR" in line and folder in line]
-        assert len(failed) == 1 and f"{folder}/30-fails.sh failed" in failed[0], done.stderr
+        assert len(failed) == 1 and f"{folder}/30-fails.sh has failed, continuing execution" in failed[0], done.stderr
 
 
 def test_a_root_start_honours_docker_stacks_variables(containers: Containers) -> None:
@@ -157,7 +161,137 @@ def test_nb_user_root_runs_jupyter_as_root_in_home_root_and_says_why_no_pool(con
     assert not [name for _, name in box.processes() if name.startswith("condor_")]
     logs = box.logs()
     assert "NB_USER=root: running as root, home /home/root" in logs
-    ours = [line for line in logs.splitlines() if line.startswith("[htc-notebook]")]
-    warnings = [line for line in ours if "WARNING" in line or "ERROR" in line]
+    warnings = [line for line in logs.splitlines() if line.startswith(("WARNING[", "ERROR["))]
     assert len(warnings) == 1 and "HTCondor runs no job as root" in warnings[0], logs
     assert box.exec("test", "-f", "/home/root/.profile", user="root", check=False).returncode == 0
+
+
+# A derived image as docker-stacks' recipes write one: root installs into ${CONDA_DIR} and runs
+# fix-permissions; its own hook folder runs through run-hooks.sh from a before-notebook.d hook.
+DERIVED_DOCKERFILE = """
+ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+USER root
+COPY my-hooks.d/ /usr/local/bin/my-hooks.d/
+COPY 50-my-hooks.sh /usr/local/bin/before-notebook.d/
+COPY make-wheel.py /tmp/
+RUN python /tmp/make-wheel.py htc_derived 1.0 built /tmp \\
+    && "${CONDA_DIR}/bin/pip" install --no-cache-dir --no-index /tmp/htc_derived-1.0-py3-none-any.whl \\
+    && fix-permissions "${CONDA_DIR}" \\
+    && fix-permissions "/home/${NB_USER}"
+USER ${NB_UID}
+"""
+MY_HOOKS = {
+    "10-mine.sh": 'export FROM_MINE="mine as $(id -un)"\n_log_info "hello from a hook"\n',
+    "20-run": "#!/bin/bash\nsource /usr/local/bin/_docker_stacks_log.sh\n_log_warn executable hook\n",
+    "30-fails": "#!/bin/sh\nexit 3\n",
+    "40-notes.txt": "not a hook\n",
+}
+# Lines of docker-stacks' format, coloured or not: (escape, level, message).
+LOG_LINE = re.compile(
+    r"^(\x1b\[[;0-9]*m)?(INFO|WARNING|ERROR|FATAL)\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (.*?)(?:\x1b\[0m)?$"
+)
+
+
+@pytest.fixture(scope="module")
+def derived_image(image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The derived image, tagged after the image under test (another org's runs cannot take it)."""
+    context = tmp_path_factory.mktemp("derived")
+    (context / "Dockerfile").write_text(DERIVED_DOCKERFILE)
+    (context / "make-wheel.py").write_text(MAKE_WHEEL)
+    (context / "50-my-hooks.sh").write_text("source /usr/local/bin/run-hooks.sh /usr/local/bin/my-hooks.d\n")
+    (context / "my-hooks.d").mkdir()
+    for name, text in MY_HOOKS.items():
+        (context / "my-hooks.d" / name).write_text(text)
+        (context / "my-hooks.d" / name).chmod(0o644 if name.endswith((".sh", ".txt")) else 0o755)
+    name = image.split(":")[0].replace("/", "-")
+    return build_test_image(f"htc-test/{name}-derived:latest", context, "--build-arg", f"BASE_IMAGE={image}")
+
+
+def log_lines(output: str) -> list[tuple[str, str, str]]:
+    """(colour escape, level, message) of every line in docker-stacks' format."""
+    found = (LOG_LINE.match(line.rstrip("\r")) for line in output.splitlines())
+    return [(m[1] or "", m[2], m[3]) for m in found if m]
+
+
+def test_a_derived_image_runs_its_hooks_with_run_hooks_sh_and_its_user_installs(derived_image: str) -> None:
+    """On a terminal (-t): hooks' own log lines, coloured warnings; pip over what root installed at build."""
+    script = (
+        'echo "$FROM_MINE"; bash /usr/local/bin/run-hooks.sh /usr/local/bin/my-hooks.d 2>&1 | grep -c Sourcing; '
+        "python /tmp/make-wheel.py htc_derived 2.0 upgraded /tmp"
+        " && pip install -q -U --no-index /tmp/htc_derived-2.0-py3-none-any.whl"
+        " && python -c 'import htc_derived; print(htc_derived.VALUE)'"
+    )
+    done = Containers(derived_image).run("bash", "-c", script, options=("-t", "-e", "NB_UID=1234"))
+    assert done.returncode == 0, done.stdout
+    out = [line.rstrip("\r") for line in done.stdout.splitlines()]
+    # The exports of a hook the derived image's own folder holds reach the command.
+    assert [line for line in out if not LOG_LINE.match(line)] == ["mine as jovyan", "1", "upgraded"], out
+    lines = log_lines(done.stdout)
+    folder = "/usr/local/bin/my-hooks.d"
+    assert ("", "INFO", f"Sourcing shell script: {folder}/10-mine.sh") in lines
+    assert ("", "INFO", "hello from a hook") in lines
+    assert ("\x1b[0;33m", "WARNING", "executable hook") in lines
+    assert ("\x1b[0;31m", "ERROR", f"{folder}/30-fails has failed, continuing execution (exit code 3)") in lines
+    assert ("", "INFO", f"Ignoring non-executable: {folder}/40-notes.txt") in lines
+    # Every line of ours on a terminal is in docker-stacks' format; a warning is yellow.
+    assert [level for _, level, _ in lines if level != "INFO"].count("WARNING") == 2, out
+    assert all(colour == "\x1b[0;33m" for colour, level, _ in lines if level == "WARNING"), out
+    assert lines[0][2].startswith("Entered start.sh with args: bash -c"), lines
+
+
+def test_no_color_and_quiet_mode(containers: Containers) -> None:
+    """NO_COLOR on a terminal: no colour; JUPYTER_DOCKER_STACKS_QUIET: warnings only (ours and hooks')."""
+    options = ("-t", "-e", "NO_COLOR=1", "-e", "JUPYTER_DOCKER_STACKS_QUIET=1", "-e", "NB_UID=1234")
+    done = containers.run(
+        "bash", "-c", "source /usr/local/bin/_docker_stacks_log.sh; _log_info hidden; echo ran", options=options
+    )
+    assert done.returncode == 0, done.stdout
+    out = [line.rstrip("\r") for line in done.stdout.splitlines()]
+    assert "\x1b[" not in done.stdout, out
+    assert [level for _, level, _ in log_lines(done.stdout)] == ["WARNING"], out
+    assert out[-1] == "ran", out
+
+
+def test_two_users_of_group_users_share_the_environment(containers: Containers) -> None:
+    """`--user 1010:1010 --group-add users` installs; the next such user upgrades it (docker-stacks' setgid)."""
+    site = "$(python -c 'import sysconfig; print(sysconfig.get_path(\"purelib\"))')"
+    script = (
+        'as() { setpriv --reuid "$1" --regid "$1" --groups 100 -- env HOME=/tmp "${@:2}"; }; '
+        f"python -c {shlex.quote(MAKE_WHEEL)} htc_shared 1.0 one /tmp"
+        f" && python -c {shlex.quote(MAKE_WHEEL)} htc_shared 2.0 two /tmp"
+        " && as 1010 pip install -q --no-cache-dir --no-index /tmp/htc_shared-1.0-py3-none-any.whl"
+        f" && stat -c '%u %G %A' {site}/htc_shared"
+        " && as 1020 pip install -q -U --no-cache-dir --no-index /tmp/htc_shared-2.0-py3-none-any.whl"
+        " && as 1020 python -c 'import htc_shared; print(htc_shared.VALUE)'"
+    )
+    # The environment on a volume (a copy of the image's): fuse-overlayfs, the engine CI's tests share,
+    # gives a new folder neither its parent's group (setgid) nor its default ACL.
+    done = containers.run("-c", script, options=("--user", "root", "--entrypoint", "bash", "-v", "/opt/venv"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["1010 users drwxrwsr-x", "two"], done.stdout + done.stderr
+
+
+def test_procps_conda_dir_fix_permissions_and_a_home_with_jupyter(container: Container) -> None:
+    """docker-stacks' base: ps, CONDA_DIR, fix-permissions, run-hooks.sh; ~/.jupyter."""
+    script = "ps -o comm= -p 1; echo $CONDA_DIR; command -v fix-permissions run-hooks.sh; touch ~/.jupyter/mine"
+    done = container.exec("bash", "-c", script)
+    assert done.stdout.splitlines() == [
+        "tini",
+        "/opt/venv",
+        "/usr/local/bin/fix-permissions",
+        "/usr/local/bin/run-hooks.sh",
+    ]
+
+
+def test_the_images_folders_are_group_users_and_setgid(containers: Containers) -> None:
+    """As docker-stacks' (fix-permissions): group users, group-writable, setgid; group 0 by an ACL."""
+    folders = ("/home/jovyan", "/home/jovyan/work", "/home/jovyan/.jupyter", "/opt/venv/lib")
+    done = containers.run("-c", "%U %G %A %n", *folders, options=("--entrypoint", "stat"))
+    assert done.stdout.split("\n")[:-1] == [
+        f"jovyan users drwxrws{'---' if f == folders[0] else 'r-x'} {f}" for f in folders
+    ]
+    done = containers.run(
+        "-c", "getfacl -cp $0 $1 | grep -c -x group:root:rwx", *folders[:2], options=("--entrypoint", "bash")
+    )
+    assert done.stdout.strip() == "2", done.stdout + done.stderr

@@ -76,7 +76,7 @@ def test_docker_stacks_variables(containers: Containers) -> None:
         options=("-p", "127.0.0.1::9999"),
     )
     box.wait_for(lambda: box.http_status("/x/api", private=9999) == 200, "Jupyter server on 9999 under /x/")
-    assert "starting jupyter server --ServerApp.ip= --ServerApp.port=9999" in box.logs()
+    assert "Executing the command: jupyter server --ServerApp.ip= --ServerApp.port=9999" in box.logs()
 
 
 def test_a_users_htmaprc_wins(container: Container) -> None:

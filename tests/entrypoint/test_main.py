@@ -1,6 +1,7 @@
 """The whole entrypoint as a process, with fake condor binaries on PATH."""
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -73,6 +74,10 @@ def test_personal_mode_starts_master_with_pool_config_then_the_command(env: dict
     assert "_CONDOR_NUM_CPUS=" in done.stdout and "_CONDOR_MEMORY=" in done.stdout
     assert "personal mode: _CONDOR_SCHEDD_HOST is not set" in done.stderr
     assert "pool ready: 3 CPUs, 1234 MB" in done.stderr
+    # docker-stacks' words for the start and the command, in their format.
+    lines = done.stderr.splitlines()
+    assert re.fullmatch(r"INFO\[[-0-9]{10} [:0-9]{8}\] Entered start\.sh with args: sh -c cat .*", lines[0]), lines
+    assert re.search(r"\] Executing the command: sh -c cat .* \(after [.0-9]+ s\)$", done.stderr, re.M), lines
     for sub in ("spool", "log", "execute", "passwords.d"):
         assert (Path(env["HOME"]) / ".condor" / "state" / sub).is_dir()
 

@@ -68,7 +68,7 @@ def free_port() -> int:
 def test_pool_map_and_jupyter_under_rootless_podman(rootless_image: str) -> None:
     done = podman("run", "--rm", "--network=none", rootless_image, "python", "-c", MAP)
     assert done.stdout.strip().splitlines()[-1] == "['0', '1', '2']", done.stdout + done.stderr
-    assert "started the personal pool as uid 1000" in done.stderr and "[htc-notebook] ERROR" not in done.stderr
+    assert "started the personal pool as uid 1000" in done.stderr and "ERROR[" not in done.stderr
     port = free_port()
     name = f"htc-rootless-{port}"
     podman(
