@@ -205,7 +205,7 @@ def derived_image(image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
         (context / "my-hooks.d" / name).write_text(text)
         (context / "my-hooks.d" / name).chmod(0o644 if name.endswith((".sh", ".txt")) else 0o755)
     name = image.split(":")[0].replace("/", "-")
-    return build_test_image(f"htc-test/{name}-derived:latest", context, "--build-arg", f"BASE_IMAGE={image}")
+    return build_test_image(f"htc-test-{name}-derived:latest", context, "--build-arg", f"BASE_IMAGE={image}")
 
 
 def log_lines(output: str) -> list[tuple[str, str, str]]:
