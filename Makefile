@@ -102,19 +102,19 @@ $(VENV)/.done: tests/requirements.txt
 unit: $(VENV)/.done ## entrypoint, dashboard and build-script unit tests, on the host, without Docker
 	$(PYTEST) tests/entrypoint tests/build tests/dashboard
 
-# The rootless test's Podman and user, the dashboard test's Chromium (installed as root on
-# Debian; else one line says how).
+# The rootless test's Podman and user, the dashboard test's Chromium, the sites' registry
+# (installed as root on Debian; else one line says how).
 podman:
 	@tools/host-tools.sh podman
 browser:
 	@tools/host-tools.sh browser
 
-test: unit build podman browser ## build and test every image
+test: unit build podman browser registry ## build and test every image
 	@for image in $(IMAGES); do \
 	  echo "== testing $$image"; $(PYTEST) tests --image $$image --durations=5 || exit 1; \
 	done
 
-$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser ## test one image, e.g. test-base-notebook
+$(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser registry ## test one image, e.g. test-base-notebook
 	$(PYTEST) tests --image $*
 
 # The base image for arm64 as well, under QEMU: its smoke tests (pool, seed map, Jupyter, health,
@@ -127,7 +127,7 @@ registry:
 	@tools/host-tools.sh registry
 
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
-	$(VENV)/bin/hadolint */Dockerfile tests/site/condor23/Dockerfile
+	$(VENV)/bin/hadolint */Dockerfile tests/site/node/Dockerfile
 	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh base-notebook/run-hooks.sh base-notebook/_docker_stacks_log.sh base-notebook/fix-permissions r-notebook/install-r tests/operations/make-old-home.sh
 	$(VENV)/bin/ruff check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives
 	$(VENV)/bin/ruff format --check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.containers import Container, Containers
-from tests.images import lineage
-from tests.site_pool import Site, site_pool
+from tests.images import lineage, version
+from tests.site_pool import Site, node_image, site_pool
 
 TESTS = Path(__file__).parent
 BASE = "base-notebook"
@@ -115,4 +115,11 @@ def container(session_containers: Containers) -> Container:
 def site(image: str) -> Iterator[Site]:
     """A site pool (central manager, submit node, two execute nodes) of the image under test."""
     with site_pool(image) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="session")
+def container_site(image: str) -> Iterator[Site]:
+    """A site whose execute nodes share nothing with the notebook: jobs run in its image, from a registry."""
+    with site_pool(image, execute_image=node_image(version("CONDOR_VERSION"))) as pool:
         yield pool

@@ -4,7 +4,9 @@ Run as a script: with no argument, print every image, parents first; with an ima
 lineage (root first), as the Makefile builds it.
 """
 
+import re
 import sys
+from pathlib import Path
 
 PARENT: dict[str, str | None] = {
     "base-notebook": None,
@@ -15,6 +17,14 @@ PARENT: dict[str, str | None] = {
     "pyspark-notebook": "scipy-notebook",
     "datascience-notebook": "scipy-notebook",
 }
+
+
+def version(name: str) -> str:
+    """A version from docker-bake.hcl, the one place that holds them (e.g. CONDOR_VERSION)."""
+    bake = (Path(__file__).parents[1] / "docker-bake.hcl").read_text()
+    found = re.search(rf'variable "{name}" {{ default = "([^"]+)" }}', bake)
+    assert found, name
+    return found.group(1)
 
 
 def lineage(image: str) -> list[str]:

@@ -6,7 +6,7 @@ made here at test time; the central manager and the submit node hold it, the exe
 the notebook user get tokens. The notebook's home is a volume shared with the submit node at
 the same path.
 
-Version skew (`condor23_image`): every node of the site runs Debian stable's HTCondor 23.9.6,
+Version skew (`node_image()`): every node of the site runs Debian stable's HTCondor 23.9.6,
 as at a site that has not upgraded, and only the notebook is newer. The execute nodes too: a
 site's execute nodes run the site's HTCondor, not the notebook's, and HTMap's `shared`
 delivery needs nothing of the notebook there but its Python environment at the same path
@@ -14,6 +14,14 @@ delivery needs nothing of the notebook there but its Python environment at the s
 run script with cloudpickle). A site provides that environment the way it shares software
 (a shared file system): here a volume filled from the image under test and mounted read-only
 at /opt/venv; the node image has trixie's Python, which the venv is made from.
+
+Jobs in containers (`execute_image`): execute nodes with nothing of the notebook, no shared
+file system, only HTCondor and a container runtime, as at CHTC and the OSPool. The runtime is
+the host's Docker engine through its socket (Apptainer's docker:// jobs pull and convert the
+image once per job here: 132-161 s, against 5 s); the startd's execute folder has the same path
+on the host and in the node, as the engine mounts it into the job's container. The image under
+test is pushed to a registry on loopback and named by digest in HTC_JOB_IMAGE, the site's one
+variable, and HTMap's remote default, the container delivery, runs every component in it.
 """
 
 import json
@@ -24,18 +32,21 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.containers import LABEL, Container, Containers, docker
+from tests.images import version
+from tests.registry import loopback_registry, push
 
 SITE = Path(__file__).parent / "site"
 SITE_CONF = SITE / "site-pool.conf"
-CONDOR23_IMAGE = "htc-test-condor23:latest"
+NODE_IMAGE = "htc-test-site-node"
 CONDOR23_VERSION = "23.9.6"
 VENV = "/opt/venv"
 NB_UID, NB_GID = 1000, 100
+DOCKER_SOCKET = "/var/run/docker.sock"
 SCHEDD = "submit@submit"  # the schedd's Name, as _CONDOR_SCHEDD_HOST wants it
 EXECUTE_NODES = ("exec1", "exec2")
 START_DAEMONS = (
@@ -52,13 +63,18 @@ def build_test_image(tag: str, context: Path, *options: str) -> str:
     return tag
 
 
-def condor23_image() -> str:
-    """Build (or find in docker's cache) the site node image of Debian stable's HTCondor 23.9.6."""
+def node_image(condor_version: str = CONDOR23_VERSION) -> str:
+    """Build (or find in docker's cache) a site node: Debian's HTCondor, Docker's client, nothing of ours.
+
+    Debian stable's 23.9.6 by default, or the notebook's version from CONDOR_SUITE (testing).
+    """
     root_image = os.environ.get("ROOT_IMAGE", "debian:trixie-slim")
+    suite = "trixie" if condor_version == CONDOR23_VERSION else version("CONDOR_SUITE")
     return build_test_image(
-        CONDOR23_IMAGE,
-        SITE / "condor23",
-        *("--build-arg", f"ROOT_IMAGE={root_image}", "--build-arg", f"CONDOR_VERSION={CONDOR23_VERSION}"),
+        f"{NODE_IMAGE}:{condor_version}",
+        SITE / "node",
+        *("--build-arg", f"ROOT_IMAGE={root_image}", "--build-arg", f"CONDOR_VERSION={condor_version}"),
+        *("--build-arg", f"CONDOR_SUITE={suite}"),
     )
 
 
@@ -91,6 +107,8 @@ class Site:
     node_image: str
     prefix: str
     folder: Path
+    execute_image: str = ""
+    job_image: str = ""  # HTC_JOB_IMAGE: the image under test in the registry, by digest
     network: str = ""
     home_volume: str = ""
     venv_volume: str = ""
@@ -119,8 +137,8 @@ class Site:
             "POOL",
         ).stdout.strip()
 
-    def start_role(self, host: str, daemons: str, *mounts: str) -> str:
-        """Start one site node."""
+    def start_role(self, host: str, daemons: str, *mounts: str, image: str = "", options: tuple[str, ...] = ()) -> str:
+        """Start one site node (of the node image unless `image`)."""
         args = [
             "run",
             "-d",
@@ -145,7 +163,9 @@ class Site:
         ]
         for mount in mounts:
             args += ["-v", mount]
-        cid = docker(*args, "--entrypoint", "sh", self.node_image, "-c", START_DAEMONS).stdout.strip()
+        cid = docker(
+            *args, *options, "--entrypoint", "sh", image or self.node_image, "-c", START_DAEMONS
+        ).stdout.strip()
         self.roles[host] = cid
         return cid
 
@@ -155,9 +175,10 @@ class Site:
             "_CONDOR_SCHEDD_HOST": SCHEDD,
             "_CONDOR_COLLECTOR_HOST": "cm",
             "HTC_CONDOR_TOKEN": self.user_token,
-            # This site's execute nodes share the notebook's environment (its image, or a volume
-            # at /opt/venv): HTMap's shared delivery, not the remote default (container).
-            "HTMAP_DELIVERY_METHOD": "shared",
+            # Jobs in containers: the site's one variable names the image in its registry.
+            # Otherwise the execute nodes share the notebook's environment (its image, or a
+            # volume at /opt/venv): HTMap's shared delivery, not the remote default (container).
+            **({"HTC_JOB_IMAGE": self.job_image} if self.job_image else {"HTMAP_DELIVERY_METHOD": "shared"}),
             **extra,
         }
 
@@ -169,22 +190,44 @@ class Site:
         """A notebook container joined to the site, with the given environment changes."""
         return containers.start(env=self.notebook_env(**env), options=self.notebook_options(), wait=wait)
 
+    def start_execute_node(self, host: str, *mounts: str) -> str:
+        """An execute node, of the node image with the notebook's environment mounted.
+
+        With `execute_image`, of that image instead: it runs jobs in containers on the host's engine.
+        """
+        if not self.execute_image:
+            return self.start_role(host, "MASTER, STARTD", *mounts)
+        execute = self.folder / f"{host}-execute"
+        execute.mkdir()
+        os.chown(execute, NB_UID, NB_GID)
+        options = (
+            *("-v", f"{execute}:{execute}", "-e", f"_CONDOR_EXECUTE={execute}"),
+            *("-v", f"{DOCKER_SOCKET}:{DOCKER_SOCKET}", "--group-add", str(os.stat(DOCKER_SOCKET).st_gid)),
+        )
+        return self.start_role(host, "MASTER, STARTD", image=self.execute_image, options=options)
+
     def daemons(self) -> list[str]:
         """MyType of every ad the collector holds, as the central manager sees them."""
         return docker("exec", self.roles["cm"], "condor_status", "-any", "-af", "MyType", check=False).stdout.split()
 
 
 @contextmanager
-def site_pool(image: str, node_image: str | None = None) -> Iterator[Site]:
-    """Start the site, its nodes of `node_image` (default: `image`); remove all of it afterwards."""
+def site_pool(image: str, node_image: str | None = None, execute_image: str = "") -> Iterator[Site]:
+    """Start the site, its nodes of `node_image` (default: `image`); remove all of it afterwards.
+
+    With `execute_image`, the execute nodes are of that image and run jobs in containers.
+    """
     prefix = f"htc-site-{uuid.uuid4().hex[:6]}"
-    site = Site(image, node_image or image, prefix, Path(tempfile.mkdtemp(prefix=prefix)))
+    site = Site(image, node_image or image, prefix, Path(tempfile.mkdtemp(prefix=prefix)), execute_image)
     copies: list[subprocess.Popen[str]] = []
+    registry = ExitStack()
     try:
+        if execute_image:
+            site.job_image = "docker://" + push(image, registry.enter_context(loopback_registry()))
         # Execute nodes of another image get the notebook's Python environment as a site shares
         # it; the copy (the longest step: ~30 s for the base image's venv) runs meanwhile.
         venv: tuple[str, ...] = ()
-        if site.node_image != image:
+        if site.node_image != image and not execute_image:
             site.venv_volume, copy = fill_volume(f"{prefix}-venv", image, VENV)
             copies.append(copy)
             venv = (f"{site.venv_volume}:{VENV}:ro",)
@@ -202,7 +245,7 @@ def site_pool(image: str, node_image: str | None = None) -> Iterator[Site]:
         for copy in copies:
             filled(copy)
         for host in EXECUTE_NODES:
-            site.start_role(host, "MASTER, STARTD", *venv)
+            site.start_execute_node(host, *venv)
         box = Container(site.roles["cm"], f"{prefix}-cm")
         box.wait_for(
             lambda: site.daemons().count("Machine") == len(EXECUTE_NODES) and "Scheduler" in site.daemons(),
@@ -225,6 +268,7 @@ def site_pool(image: str, node_image: str | None = None) -> Iterator[Site]:
             if volume:
                 docker("volume", "rm", "-f", volume, check=False)
         shutil.rmtree(site.folder, ignore_errors=True)
+        registry.close()
 
 
 ROOT = Path(__file__).parents[1]

@@ -2,7 +2,8 @@
 # Publish images for several platforms: each platform's image under TAG-ARCH, then one
 # manifest list per tag naming them all, so that `docker pull IMAGE:TAG` gets the puller's
 # own platform. Needs no registry but the one it pushes to. The tags are the image's own:
-# latest, its build date and its HTCondor version (from its labels).
+# latest, its build date, its HTCondor version and its commit (from its labels); the last
+# is the image's own name (HTC_NOTEBOOK_IMAGE), printed by digest for a site to pin.
 # Usage: push.sh REGISTRY "PLATFORMS" IMAGE... (ORG and NATIVE_PLATFORM from the Makefile)
 set -euo pipefail
 
@@ -31,8 +32,9 @@ done
 for image in "$@"; do
     first=$(local_image "$image" "${platforms[0]}")
     labels='{{index .Config.Labels "org.opencontainers.image.version"}} {{index .Config.Labels "org.htcondor.condor.version"}}'
-    read -r built condor <<<"$(docker image inspect -f "$labels" "$first")"
-    for tag in latest "$built" "condor-$condor"; do
+    labels+=' {{index .Config.Labels "org.opencontainers.image.revision"}}'
+    read -r built condor revision <<<"$(docker image inspect -f "$labels" "$first")"
+    for tag in latest "$built" "condor-$condor" ${revision:+"$revision"}; do
         members=()
         for platform in "${platforms[@]}"; do
             member=$registry/$org/htc-$image:$tag-${platform#*/}
@@ -44,4 +46,8 @@ for image in "$@"; do
         docker buildx imagetools create --tag "$registry/$org/htc-$image:$tag" "${members[@]}"
         echo "pushed $registry/$org/htc-$image:$tag (${platforms[*]})"
     done
+    if [ -n "$revision" ]; then
+        digest=$(docker buildx imagetools inspect "$registry/$org/htc-$image:$revision" | awk '$1 == "Digest:" { print $2; exit }')
+        echo "its jobs' image: HTC_JOB_IMAGE=docker://$registry/$org/htc-$image@$digest"
+    fi
 done

@@ -10,11 +10,13 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import websocket
 
+from tests.containers import docker
 from tests.site_pool import EXECUTE_NODES, SCHEDD, Hub, Site, hub
 
 USER = "jovyan"
@@ -97,9 +99,9 @@ def execute(hub_: Hub, token: str, kernel: str, code: str, timeout: float = 300)
         ws.close()
 
 
-@pytest.fixture(scope="module")
-def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
-    """The hub, and a token of the user whose server it has spawned."""
+@contextmanager
+def spawn(site: Site) -> Iterator[tuple[Hub, str]]:
+    """A hub on the site, and a token of the user whose server it has spawned."""
     with hub(site, "htcondor/htc-base-notebook:latest") as hub_:
         wait(lambda: call(hub_, "GET", "/hub/api/", hub_.api_token) is not None, "hub answering")
         # The hub made the user from its allowed_users at start.
@@ -111,6 +113,20 @@ def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
         token = call(hub_, "POST", f"/hub/api/users/{USER}/tokens", hub_.api_token, {"expires_in": 3600})["token"]
         yield hub_, token
         call(hub_, "DELETE", f"/hub/api/users/{USER}/server", hub_.api_token)
+
+
+@pytest.fixture(scope="module")
+def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
+    """The hub, and a token of the user whose server it has spawned."""
+    with spawn(site) as spawned_:
+        yield spawned_
+
+
+@pytest.fixture(scope="module")
+def spawned_at_container_site(container_site: Site, base_image_only: None) -> Iterator[tuple[Hub, str]]:
+    """The same at a site whose execute nodes share nothing with the notebook (base image: its layers)."""
+    with spawn(container_site) as spawned_:
+        yield spawned_
 
 
 def test_spawned_kernel_maps_onto_the_site_pool(spawned: tuple[Hub, str]) -> None:
@@ -132,3 +148,40 @@ def test_spawned_server_refuses_requests_without_token(spawned: tuple[Hub, str])
     with pytest.raises(urllib.error.HTTPError) as refused:
         call(hub_, "GET", f"/user/{USER}/api/contents", "not-a-token")
     assert refused.value.code in (401, 403)
+
+
+SEED = """
+import json
+import htmap
+
+def double(x):
+    return 2 * x
+
+doubled = htmap.map(double, range(10), tag="Simulation1")
+print(list(doubled))
+print("seed:", json.dumps([list(doubled), doubled.stderr[0]]))
+"""
+
+
+def test_a_spawned_notebook_runs_big_in_its_own_image_at_a_site_that_shares_nothing(
+    spawned_at_container_site: tuple[Hub, str], container_site: Site
+) -> None:
+    hub_, token = spawned_at_container_site
+    kernel = call(hub_, "POST", f"/user/{USER}/api/kernels", token, {"name": "python3"})["id"]
+    out = execute(hub_, token, kernel, SEED)
+    [seed] = [json.loads(line.removeprefix("seed: ")) for line in out.splitlines() if line.startswith("seed: ")]
+    assert seed == [[2 * x for x in range(10)], ""], out  # and the image as a job's container says nothing
+    # Every component a container job of the notebook's image, by digest, on an execute node.
+    ads = docker(
+        "exec", container_site.roles["submit"], "condor_history", "-const", 'JobBatchName == "Simulation1"',
+        "-af", "WantContainer", "ContainerImage", "LastRemoteHost",
+    ).stdout.splitlines()  # fmt: skip
+    assert len(ads) == 10 and {ad.split()[:2] == ["true", container_site.job_image] for ad in ads} == {True}, ads
+    assert {ad.split()[2].split("@")[1] for ad in ads} <= set(EXECUTE_NODES)
+    # The execute nodes' own logs: the site's Docker ran the image with the run script.
+    image = container_site.job_image.removeprefix("docker://")
+    started = 0
+    for host in EXECUTE_NODES:
+        logs = docker("exec", container_site.roles[host], "sh", "-c", "cat /tmp/condor/log/StarterLog.slot*").stdout
+        started += sum(f"{image} /opt/venv/bin/python _htmap_run.py" in line for line in logs.splitlines())
+    assert started >= 10

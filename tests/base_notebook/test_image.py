@@ -9,18 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.containers import Container, Containers, docker, engine_platform
+from tests.images import version
 
 ROOT = Path(__file__).parents[2]
-BAKE = (ROOT / "docker-bake.hcl").read_text()
-
-
-def version(name: str) -> str:
-    """A version from docker-bake.hcl, the one place that holds them."""
-    found = re.search(rf'variable "{name}" {{ default = "([^"]+)" }}', BAKE)
-    assert found, name
-    return found.group(1)
-
-
 CONDOR = version("CONDOR_VERSION")
 
 

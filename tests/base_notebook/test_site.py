@@ -10,9 +10,19 @@ from collections.abc import Iterator
 import pytest
 
 from tests.containers import Container, Containers
-from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, condor23_image, site_pool
+from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, node_image, site_pool
 
 HOSTNAMES = "import htmap, socket\nprint(sorted(set(htmap.map(lambda _: socket.gethostname(), range(20)))))"
+# Where each component ran, from the machine ad HTCondor gives every job (in a container too).
+MACHINES = """
+import htmap, os
+
+def machine(_):
+    ad = open(os.environ["_CONDOR_MACHINE_AD"]).read()
+    return next(line.split('"')[1] for line in ad.splitlines() if line.startswith("Machine "))
+
+print(sorted(set(htmap.map(machine, range(20)))))
+"""
 ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"  # noqa: S105 (signed by no key)
 
@@ -88,10 +98,12 @@ def test_bad_site_setup_is_one_clear_line(site: Site, containers: Containers, en
 def older_site(image: str, base_image_only: None) -> Iterator[Site]:
     """A site whose every node runs Debian stable's HTCondor 23.9.6 (see tests/site_pool.py).
 
+    Its execute nodes run the notebook's jobs in its image (the container delivery).
+
     With the base image only, as tests/operations: HTCondor and the entrypoint are its layers in
-    every image, and the site's copy of a larger image's venv would take minutes.
+    every image.
     """
-    with site_pool(image, condor23_image()) as pool:
+    with site_pool(image, node_image(), execute_image=node_image()) as pool:
         yield pool
 
 
@@ -117,7 +129,7 @@ def test_map_runs_at_a_site_of_older_htcondor(older_site_notebook: Container) ->
     daemons = [ad.split("\t", 1) for ad in ads if not ad.startswith("Accounting\t")]  # the negotiator's books
     assert {"DaemonMaster", "Collector", "Negotiator", "Scheduler", "Machine"} <= {kind for kind, _ in daemons}, ads
     assert all(version.startswith(f"$CondorVersion: {CONDOR23_VERSION} ") for _, version in daemons), ads
-    assert older_site_notebook.python(HOSTNAMES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
+    assert older_site_notebook.python(MACHINES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
 
 
 def test_wrong_token_at_a_site_of_older_htcondor_is_one_clear_line(older_site: Site, containers: Containers) -> None:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.containers import Container
+from tests.containers import Container, Containers
+from tests.site_pool import Site
 
 MODULES = (
     "altair",
@@ -92,3 +93,32 @@ def test_matplotlib_font_cache_is_built_and_usetex_renders(container: Container)
     )
     done = container.exec("python", "-c", code, check=False, timeout=300)
     assert done.stdout.strip() == "saved" and "font cache" not in done.stderr, done.stderr
+
+
+@pytest.fixture(scope="module")
+def scipy_site(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Site:
+    """The container site, for the scipy image only.
+
+    The images built on it add packages, not a way to run jobs, and pushing each of them to the
+    site's registry would take minutes.
+    """
+    if pytestconfig.getoption("--image") != "scipy-notebook":
+        pytest.skip("the scipy image's own: its children run jobs the same way")
+    return request.getfixturevalue("container_site")
+
+
+def test_a_scipy_map_runs_in_the_scipy_image_at_a_site_that_shares_nothing(
+    scipy_site: Site, containers: Containers
+) -> None:
+    """NumPy and SciPy in the job: the site's execute nodes have neither, the notebook's image both."""
+    notebook = scipy_site.start_notebook(containers)
+    lines = notebook.map_script(
+        "import htmap, numpy\n"
+        "def integral(n):\n"
+        "    from scipy.integrate import quad\n"
+        "    return [round(quad(lambda x: x ** n, 0, 1)[0], 9), numpy.__version__]\n"
+        "print(list(htmap.map(integral, range(4))), numpy.__version__)\n",
+        timeout=900,
+    )
+    *results, version = lines[-1].rsplit(" ", 1)
+    assert " ".join(results) == str([[round(1 / (n + 1), 9), version] for n in range(4)])
