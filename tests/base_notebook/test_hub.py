@@ -123,10 +123,15 @@ def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
 
 
 @pytest.fixture(scope="module")
-def spawned_at_container_site(container_site: Site, base_image_only: None) -> Iterator[tuple[Hub, str]]:
-    """The same at a site whose execute nodes share nothing with the notebook (base image: its layers)."""
-    with spawn(container_site) as spawned_:
-        yield spawned_
+def spawned_at_container_site(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str, Site]]:
+    """The same at a site whose execute nodes share nothing with the notebook, and the site.
+
+    With the base image only (its layers in every image); the site is asked for after that
+    check, so that no other image is pushed to its registry for nothing.
+    """
+    site: Site = request.getfixturevalue("container_site")
+    with spawn(site) as (hub_, token):
+        yield hub_, token, site
 
 
 def test_spawned_kernel_maps_onto_the_site_pool(spawned: tuple[Hub, str]) -> None:
@@ -164,9 +169,9 @@ print("seed:", json.dumps([list(doubled), doubled.stderr[0]]))
 
 
 def test_a_spawned_notebook_runs_big_in_its_own_image_at_a_site_that_shares_nothing(
-    spawned_at_container_site: tuple[Hub, str], container_site: Site
+    spawned_at_container_site: tuple[Hub, str, Site],
 ) -> None:
-    hub_, token = spawned_at_container_site
+    hub_, token, container_site = spawned_at_container_site
     kernel = call(hub_, "POST", f"/user/{USER}/api/kernels", token, {"name": "python3"})["id"]
     out = execute(hub_, token, kernel, SEED)
     [seed] = [json.loads(line.removeprefix("seed: ")) for line in out.splitlines() if line.startswith("seed: ")]
