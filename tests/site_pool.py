@@ -210,6 +210,11 @@ class Site:
         """MyType of every ad the collector holds, as the central manager sees them."""
         return docker("exec", self.roles["cm"], "condor_status", "-any", "-af", "MyType", check=False).stdout.split()
 
+    def container_nodes(self) -> list[str]:
+        """The execute nodes whose ads say they run containers (HasDocker), as the central manager sees them."""
+        query = ("condor_status", "-const", "HasDocker =?= true", "-af", "Machine")
+        return docker("exec", self.roles["cm"], *query, check=False).stdout.split()
+
 
 @contextmanager
 def site_pool(image: str, node_image: str | None = None, execute_image: str = "") -> Iterator[Site]:
@@ -252,6 +257,12 @@ def site_pool(image: str, node_image: str | None = None, execute_image: str = ""
             "site pool with two execute nodes and a schedd",
             timeout=120,
         )
+        if execute_image:
+            # A startd advertises HasDocker once it has checked the engine, after its first ad:
+            # until both have, every container job matches the first node (CI, once).
+            box.wait_for(
+                lambda: len(site.container_nodes()) == len(EXECUTE_NODES), "two execute nodes with Docker", timeout=120
+            )
         for host in EXECUTE_NODES if site.venv_volume else ():
             done = docker("exec", site.roles[host], f"{VENV}/bin/python", "-c", "import cloudpickle", check=False)
             assert done.returncode == 0, f"{host} cannot run the notebook's {VENV}/bin/python: {done.stderr[-2000:]}"
