@@ -194,8 +194,12 @@ LOG_LINE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def derived_image(image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The derived image, tagged after the image under test (another org's runs cannot take it)."""
+def derived_image(base_image_only: None, image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The derived image, tagged after the image under test (another org's runs cannot take it).
+
+    With the base image only: run-hooks.sh, fix-permissions and CONDA_DIR are its layers, and each
+    image's own folders are checked below (test_the_images_folders_are_group_users_and_setgid).
+    """
     context = tmp_path_factory.mktemp("derived")
     (context / "Dockerfile").write_text(DERIVED_DOCKERFILE)
     (context / "make-wheel.py").write_text(MAKE_WHEEL)
@@ -253,7 +257,7 @@ def test_no_color_and_quiet_mode(containers: Containers) -> None:
     assert out[-1] == "ran", out
 
 
-def test_two_users_of_group_users_share_the_environment(containers: Containers) -> None:
+def test_two_users_of_group_users_share_the_environment(containers: Containers, base_image_only: None) -> None:
     """`--user 1010:1010 --group-add users` installs; the next such user upgrades it (docker-stacks' setgid)."""
     site = "$(python -c 'import sysconfig; print(sysconfig.get_path(\"purelib\"))')"
     script = (
