@@ -22,6 +22,10 @@ image once per job here: 132-161 s, against 5 s); the startd's execute folder ha
 on the host and in the node, as the engine mounts it into the job's container. The image under
 test is pushed to a registry on loopback and named by digest in HTC_JOB_IMAGE, the site's one
 variable, and HTMap's remote default, the container delivery, runs every component in it.
+
+A notebook as its own access point (`access_point_env`) joins such a site with the collector
+and the user's token only: its own schedd, no volume shared with any node. The site's one line
+for it is ALLOW_ADVERTISE_SCHEDD in tests/site/site-pool.conf.
 """
 
 import json
@@ -182,6 +186,11 @@ class Site:
             **extra,
         }
 
+    def access_point_env(self, **extra: str) -> dict[str, str]:
+        """A notebook as its own access point: the collector and the user's token, nothing shared."""
+        env = {"_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": self.user_token, "HTC_JOB_IMAGE": self.job_image}
+        return env | extra
+
     def notebook_options(self) -> tuple[str, ...]:
         """The site network, and the user's home shared with the submit node."""
         return ("--network", self.network, "-v", f"{self.home_volume}:/home/jovyan")
@@ -298,8 +307,11 @@ class Hub:
 
 
 @contextmanager
-def hub(site: Site, base_image: str) -> Iterator[Hub]:
-    """JupyterHub (DockerSpawner, Debian's configurable-http-proxy) spawning the image under test."""
+def hub(site: Site, base_image: str, access_point: bool = False) -> Iterator[Hub]:
+    """JupyterHub (DockerSpawner, Debian's configurable-http-proxy) spawning the image under test.
+
+    With `access_point`, the notebook is its own access point: no home shared with the site.
+    """
     build_test_image(
         HUB_IMAGE,
         ROOT,
@@ -311,8 +323,8 @@ def hub(site: Site, base_image: str) -> Iterator[Hub]:
         "NOTEBOOK_IMAGE": site.image,
         "SITE_NETWORK": site.network,
         "SPAWN_PREFIX": f"{site.prefix}-spawned",
-        "NOTEBOOK_ENV": json.dumps(site.notebook_env()),
-        "HOME_VOLUME": site.home_volume,
+        "NOTEBOOK_ENV": json.dumps(site.access_point_env() if access_point else site.notebook_env()),
+        "HOME_VOLUME": "" if access_point else site.home_volume,
         "HUB_HOST": "hub",
         "HUB_PASSWORD": secrets.token_hex(8),
         "HUB_API_TOKEN": api_token,

@@ -12,7 +12,7 @@ from typing import Any
 import classad2 as classad
 import htcondor2 as htcondor
 import htmap
-from htc_entrypoint import condor_env, health
+from htc_entrypoint import health, mode
 
 from htc_dashboard import model
 
@@ -111,11 +111,17 @@ class Sources:
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows; a part that cannot be read says so in one line."""
         now = time.time()
-        site = condor_env.get(os.environ, "SCHEDD_HOST")  # as the entrypoint decided the mode
+        chosen = mode.decide(os.environ)  # as the entrypoint decided it
+        if chosen.personal:
+            where = ("personal", "the personal pool's schedd")
+        elif chosen.access_point:
+            where = ("access point", f"this notebook's schedd at {chosen.collector}")
+        else:
+            where = ("remote", chosen.schedd)
         view: dict[str, Any] = {
             "user": self.user,
-            "mode": "remote" if site else "personal",
-            "schedd": site[1] if site else "the personal pool's schedd",
+            "mode": where[0],
+            "schedd": where[1],
             "problems": health.problems(),
         }
         try:

@@ -1,4 +1,4 @@
-"""The container's entrypoint, run by tini: hooks, the user, the mode, the pool, then the command.
+"""The container's entrypoint, run by tini: hooks, the user, the mode, its daemons, then the command.
 
 A job's container (HTCondor runs a command in this image) skips all of it: the command at once.
 
@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import background, health, hooks, job, jupyter, log, mode, pool, remote, users
+from . import access_point, background, health, hooks, job, jupyter, log, mode, pool, remote, users
 from .supervise import Supervisor
 
 # Set for everything the start-up runs, under docker-stacks' name, which scripts may test.
@@ -105,9 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     cmd = jupyter.command(args, env)
     supervisor = Supervisor(f"{pool.state_dir(env)}/log")
     as_root = os.getuid() == 0 and env.get("NB_USER") == "root"
-    if chosen.personal and as_root:
+    if (chosen.personal or chosen.access_point) and as_root:
         log.warn(
-            "running as root (NB_USER=root): HTCondor runs no job as root, so no personal pool starts; "
+            "running as root (NB_USER=root): HTCondor runs no job as root, so no "
+            f"{'personal pool' if chosen.personal else 'schedd'} starts; "
             "for one, start as a non-root NB_USER (rootless engines map any uid to you)"
         )
     elif chosen.personal:
@@ -126,6 +127,15 @@ def main(argv: list[str] | None = None) -> None:
                 # Jupyter starts at once; the pool's readiness is logged when it comes.
                 pid = master
                 background.detach(lambda: 0 if pool.wait_ready(env, pid) else 1)
+    elif chosen.access_point:
+        log.info(f"access-point mode: {chosen.reason}; a schedd of this notebook's joins the site's pool")
+        if not chosen.problem:
+            supervisor.daemons = "the access point's schedd"
+            supervisor.master = access_point.start(env)
+        env.pop(remote.TOKEN_VARIABLE, None)  # written where HTCondor reads tokens, if it could be used
+        if supervisor.master is not None:
+            pid = supervisor.master
+            background.detach(lambda: access_point.check(env, pid))
     else:
         log.info(f"remote mode: {chosen.reason}; no HTCondor daemon starts here")
         if chosen.schedd and not chosen.problem:
@@ -134,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
             schedd = chosen.schedd
             background.detach(lambda: remote.check(env, schedd, has_token))
     try:
-        health.record(chosen.personal and not as_root, cmd.api_url, jupyter.runtime_dir(env))
+        daemons_promised = (chosen.personal and not as_root) or supervisor.master is not None
+        health.record(daemons_promised, cmd.api_url, jupyter.runtime_dir(env))
     except OSError as exc:
         log.warn(f"cannot write {health.STATE_FILE} for the health check: {exc.strerror}")
     if "GEN_CERT" in env and cmd.api_url:

@@ -1,4 +1,4 @@
-"""Docker's HEALTHCHECK: the personal pool's condor_master lives, and Jupyter answers."""
+"""Docker's HEALTHCHECK: condor_master lives (personal pool, access point), and Jupyter answers."""
 
 import json
 import os
@@ -8,9 +8,9 @@ from pathlib import Path
 STATE_FILE = Path(os.environ.get("HTC_HEALTH_FILE", "/tmp/htc-notebook-health.json"))
 
 
-def record(personal: bool, api_url: str | None, runtime_dir: str) -> None:
+def record(master: bool, api_url: str | None, runtime_dir: str) -> None:
     """Note, for the health check, what this container's start-up promised to run, and where."""
-    STATE_FILE.write_text(json.dumps({"personal": personal, "api_url": api_url, "runtime_dir": runtime_dir}))
+    STATE_FILE.write_text(json.dumps({"master": master, "api_url": api_url, "runtime_dir": runtime_dir}))
 
 
 def served_api(runtime_dir: str) -> str | None:
@@ -69,8 +69,8 @@ def problems() -> list[str]:
     except (OSError, ValueError):
         return [f"{STATE_FILE} is missing: the entrypoint did not run"]
     found = []
-    if state.get("personal") and not process_alive("condor_master"):
-        found.append("condor_master is not running: the personal pool is down")
+    if state.get("master") and not process_alive("condor_master"):
+        found.append("condor_master is not running: HTCondor's daemons here are down")
     if state.get("api_url"):
         url = served_api(state.get("runtime_dir", "")) if state.get("runtime_dir") else None
         problem = answer_problem(url or state["api_url"])

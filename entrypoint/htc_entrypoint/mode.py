@@ -1,4 +1,4 @@
-"""Decide what this container is: a job's, or a notebook with its own pool or a site's schedd."""
+"""Decide what this container is: a job's, or a notebook with its own pool, a site's schedd or its own access point."""
 
 import re
 from collections.abc import Mapping
@@ -20,6 +20,13 @@ class Mode:
     reason: str
     schedd: str | None = None
     problem: str | None = None
+    # The notebook's own schedd joins the site's pool through this collector.
+    collector: str | None = None
+
+    @property
+    def access_point(self) -> bool:
+        """Access-point mode: a schedd of the notebook's own in the site's pool."""
+        return self.collector is not None
 
 
 def is_job(env: Mapping[str, str], serves_jupyter: bool) -> bool:
@@ -31,10 +38,14 @@ def is_job(env: Mapping[str, str], serves_jupyter: bool) -> bool:
 
 
 def decide(env: Mapping[str, str]) -> Mode:
-    """Personal pool unless `_CONDOR_SCHEDD_HOST` (or `_condor_SCHEDD_HOST`) names a schedd."""
+    """Personal pool, unless a site is named.
+
+    `_CONDOR_SCHEDD_HOST` names the site's schedd: remote mode. `_CONDOR_COLLECTOR_HOST` alone
+    names the site's collector: access-point mode. Either prefix case (`_condor_`) counts.
+    """
     found = condor_env.get(env, "SCHEDD_HOST")
     if found is None:
-        return Mode(True, "_CONDOR_SCHEDD_HOST is not set")
+        return _access_point_or_personal(env)
     name, value = found
     value = value.strip()
     if not value:
@@ -51,3 +62,16 @@ def decide(env: Mapping[str, str]) -> Mode:
             problem=f"{name}={value!r} is not a host name: set it to the site's schedd host name",
         )
     return Mode(False, f"{name}={value}", schedd=value)
+
+
+def _access_point_or_personal(env: Mapping[str, str]) -> Mode:
+    """No schedd named: the notebook's own schedd at the named collector, else the personal pool."""
+    found = condor_env.get(env, "COLLECTOR_HOST")
+    if found is None or not found[1].strip():
+        return Mode(True, "_CONDOR_SCHEDD_HOST is not set")
+    name, value = found[0], found[1].strip()
+    reason = f"{name}={value} and _CONDOR_SCHEDD_HOST is not set"
+    if not _HOST_RE.match(value):
+        problem = f"{name}={value!r} is not a host name: set it to the site's central manager (collector) host name"
+        return Mode(False, reason, problem=problem, collector=value)
+    return Mode(False, reason, collector=value)

@@ -63,10 +63,10 @@ def prepare(state: Path) -> None:
         )
 
 
-def master_env(env: Mapping[str, str], state: Path) -> dict[str, str]:
+def master_env(env: Mapping[str, str], state: Path, config: Path = CONFIG) -> dict[str, str]:
     """The environment of condor_master: the pool's config, and the container's CPUs and memory."""
     menv = dict(env)
-    menv["CONDOR_CONFIG"] = str(CONFIG)
+    menv["CONDOR_CONFIG"] = str(config)
     menv["HTC_POOL_DIR"] = str(state)
     if not condor_env.is_set(env, "NUM_CPUS"):
         menv["_CONDOR_NUM_CPUS"] = str(resources.cpus())
@@ -87,7 +87,7 @@ def check_overrides(env: Mapping[str, str]) -> None:
             raise PoolError(f"{name}={value!r} is not a whole number: set it to a number or unset it")
 
 
-def start_master(env: Mapping[str, str], state: Path) -> int:
+def start_master(env: Mapping[str, str], state: Path, config: Path = CONFIG) -> int:
     """Start condor_master in the foreground of a child in its own session; return its pid.
 
     Its own session, so that only the supervisor decides when the pool shuts down.
@@ -100,7 +100,7 @@ def start_master(env: Mapping[str, str], state: Path) -> int:
         return os.posix_spawn(
             master,
             [master, "-f"],
-            master_env(env, state),
+            master_env(env, state, config),
             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0)],
             setsid=True,
             # The shutdown signals act even if whoever started us ignored them.

@@ -34,7 +34,7 @@ def provide_token(env: Mapping[str, str]) -> bool:
             with os.fdopen(fd, "w") as out:
                 out.write(token + "\n")
             path.chmod(0o600)
-            log.info(f"remote mode: token from {TOKEN_VARIABLE} written to {path}")
+            log.info(f"token from {TOKEN_VARIABLE} written to {path}")
         except OSError as exc:
             log.error(f"cannot write the token from {TOKEN_VARIABLE} to {folder}: {exc.strerror}")
     try:
@@ -43,7 +43,7 @@ def provide_token(env: Mapping[str, str]) -> bool:
         return False
 
 
-def _no_token(env: Mapping[str, str]) -> str:
+def no_token(env: Mapping[str, str]) -> str:
     """What to do when the user has no token."""
     return (
         f"no HTCondor token in {token_dir(env)}: set {TOKEN_VARIABLE} to this user's token, or mount "
@@ -51,8 +51,8 @@ def _no_token(env: Mapping[str, str]) -> str:
     )
 
 
-def _ask(argv: list[str], env: Mapping[str, str]) -> tuple[bool, str]:
-    """Run a condor tool; (answered, first line of what it said on failure)."""
+def ask(argv: list[str], env: Mapping[str, str], output: bool = False) -> tuple[bool, str]:
+    """Run a condor tool; (answered, what it said on failure in one line, or its output if `output`)."""
     try:
         done = subprocess.run(argv, env=dict(env), capture_output=True, text=True, timeout=CHECK_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
@@ -60,7 +60,7 @@ def _ask(argv: list[str], env: Mapping[str, str]) -> tuple[bool, str]:
     except OSError as exc:
         return False, f"cannot run {argv[0]}: {exc.strerror}"
     if done.returncode == 0:
-        return True, ""
+        return True, done.stdout if output else ""
     lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
     reason = " ".join(lines)[:300] if lines else f"exit code {done.returncode}"
     return False, reason
@@ -76,22 +76,22 @@ def check(env: Mapping[str, str], schedd: str, has_token: bool) -> int:
         )
         return 1
     where = f"collector {collector[1]!r}"
-    answered, reason = _ask(["condor_status", "-collector", "-af", "Name"], env)
+    answered, reason = ask(["condor_status", "-collector", "-af", "Name"], env)
     if answered:
         where = f"schedd {schedd!r}"
-        answered, reason = _ask(["condor_q", "-totals"], env)
+        answered, reason = ask(["condor_q", "-totals"], env)
     if answered and has_token:
         log.info(f"remote mode: collector {collector[1]!r} and schedd {schedd!r} answer")
         return 0
     if answered:
         log.warn(
             f"remote mode: collector {collector[1]!r} and schedd {schedd!r} answer, but submitting will "
-            f"likely be refused: {_no_token(env)}"
+            f"likely be refused: {no_token(env)}"
         )
         return 1
     refused = any(word.lower() in reason.lower() for word in REFUSED)
     if refused and not has_token:
-        log.warn(f"remote mode: {where} requires a token ({reason}): {_no_token(env)}; Jupyter starts anyway")
+        log.warn(f"remote mode: {where} requires a token ({reason}): {no_token(env)}; Jupyter starts anyway")
     elif refused:
         log.warn(
             f"remote mode: {where} refused this user's credentials ({reason}): set {TOKEN_VARIABLE} "

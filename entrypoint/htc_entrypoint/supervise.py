@@ -44,6 +44,7 @@ class Supervisor:
         self.argv: list[str] = []
         self.env: dict[str, str] = {}
         self.log_dir = log_dir
+        self.daemons = "the personal pool"  # what condor_master runs here, as logged
         self.stopping = False
         self.master_signalled = False
         for signum in STOP_SIGNALS:
@@ -73,12 +74,12 @@ class Supervisor:
         self.master = None
         if not self.master_signalled:
             log.error(
-                f"condor_master {describe(status)}: the personal pool is down (health: unhealthy); "
+                f"condor_master {describe(status)}: {self.daemons} is down (health: unhealthy); "
                 f"see {self.log_dir}/MasterLog, and restart the container to bring it back"
             )
         # Killed by the signal itself: it ended before it could handle it, with nothing started.
         elif exit_code(status) in (0, 128 + signal.SIGQUIT):
-            log.info("personal pool shut down")
+            log.info(f"{self.daemons.removeprefix('the ')} shut down")
         else:
             log.warn(f"condor_master {describe(status)} while shutting down: see {self.log_dir}/MasterLog")
 

@@ -100,9 +100,9 @@ def execute(hub_: Hub, token: str, kernel: str, code: str, timeout: float = 300)
 
 
 @contextmanager
-def spawn(site: Site) -> Iterator[tuple[Hub, str]]:
+def spawn(site: Site, access_point: bool = False) -> Iterator[tuple[Hub, str]]:
     """A hub on the site, and a token of the user whose server it has spawned."""
-    with hub(site, "htcondor/htc-base-notebook:latest") as hub_:
+    with hub(site, "htcondor/htc-base-notebook:latest", access_point) as hub_:
         wait(lambda: call(hub_, "GET", "/hub/api/", hub_.api_token) is not None, "hub answering")
         # The hub made the user from its allowed_users at start.
         call(hub_, "POST", f"/hub/api/users/{USER}/server", hub_.api_token)
@@ -122,7 +122,7 @@ def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
         yield spawned_
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one test's: its hub is gone before the next hub starts (the same names)
 def spawned_at_container_site(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str, Site]]:
     """The same at a site whose execute nodes share nothing with the notebook, and the site.
 
@@ -131,6 +131,14 @@ def spawned_at_container_site(base_image_only: None, request: pytest.FixtureRequ
     """
     site: Site = request.getfixturevalue("container_site")
     with spawn(site) as (hub_, token):
+        yield hub_, token, site
+
+
+@pytest.fixture
+def spawned_as_access_point(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str, Site]]:
+    """The same site, the notebook spawned as its own access point: no home shared with the site."""
+    site: Site = request.getfixturevalue("container_site")
+    with spawn(site, access_point=True) as (hub_, token):
         yield hub_, token, site
 
 
@@ -190,3 +198,17 @@ def test_a_spawned_notebook_runs_big_in_its_own_image_at_a_site_that_shares_noth
         logs = docker("exec", container_site.roles[host], "sh", "-c", "cat /tmp/condor/log/StarterLog.slot*").stdout
         started += sum(f"{image} /opt/venv/bin/python _htmap_run.py" in line for line in logs.splitlines())
     assert started >= 10
+
+
+def test_a_notebook_spawned_as_its_own_access_point_runs_the_seed_map_at_the_site(
+    spawned_as_access_point: tuple[Hub, str, Site],
+) -> None:
+    hub_, token, site = spawned_as_access_point
+    assert docker("inspect", "-f", "{{len .Mounts}}", f"{hub_.user_prefix}-{USER}").stdout.strip() == "0"
+    kernel = call(hub_, "POST", f"/user/{USER}/api/kernels", token, {"name": "python3"})["id"]
+    out = execute(hub_, token, kernel, SEED)
+    [seed] = [json.loads(line.removeprefix("seed: ")) for line in out.splitlines() if line.startswith("seed: ")]
+    assert seed == [[2 * x for x in range(10)], ""], out
+    # This notebook's own schedd ran them, each a container job of its image.
+    code = "import htcondor2\nprint(htcondor2.Schedd().history('JobBatchName == \"Simulation1\"', ['ContainerImage']))"
+    assert execute(hub_, token, kernel, code).count(site.job_image) == 10

@@ -16,10 +16,12 @@ ENTRYPOINT = Path(__file__).parents[2] / "entrypoint"
 FAKE_MASTER = """#!/usr/bin/env python3
 import os, signal, sys, time
 signal.signal(signal.SIGQUIT, lambda *_: sys.exit(0))
-names = ("CONDOR_CONFIG", "HTC_POOL_DIR", "_CONDOR_NUM_CPUS", "_CONDOR_MEMORY")
+names = ("CONDOR_CONFIG", "HTC_POOL_DIR", "_CONDOR_NUM_CPUS", "_CONDOR_MEMORY", "_CONDOR_UID_DOMAIN")
 with open(os.path.join(os.environ["HOME"], "master.env"), "w") as out:
     out.writelines(f"{k}={v}\\n" for k, v in sorted(os.environ.items()) if k in names)
 open(os.path.join(os.environ["HTC_POOL_DIR"], "log", ".startd_address"), "w").close()
+with open(os.path.join(os.environ["HTC_POOL_DIR"], "spool", ".schedd_classad"), "w") as ad:
+    ad.write('MyType = "Scheduler"\\nName = "notebook@box"\\n')
 time.sleep(60)
 """
 # The fake collector knows the pool once the fake master has started.
@@ -146,6 +148,50 @@ def test_missing_token_where_one_is_required_is_one_line(env: dict[str, str], tm
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
     assert len(warnings) == 1
     assert "requires a token" in warnings[0] and "no HTCondor token in" in warnings[0]
+
+
+# An IDTOKEN's shape, for jovyan@site (the site checks the signature, not the notebook).
+SITE_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSIsImlzcyI6InNpdGUifQ.c2ln"  # noqa: S105
+# The site's collector: it allows the token, and holds the schedd's ad (with its CCB contact).
+FAKE_PING_ALLOWED = "#!/bin/sh\necho 'ADVERTISE_SCHEDD command using (AES, AES, and IDTOKENS) succeeded'\n"
+FAKE_STATUS_ADVERTISED = """#!/bin/sh
+touch "$HOME/asked"
+echo '<172.17.0.5:9618?addrs=172.17.0.5-9618&CCBID=172.17.0.2:9618%3fsock%3dcollector#4&PrivNet=notebook-box>'
+"""
+# The command: it ends once the fake master runs and the fake collector has been asked.
+ASKED = 'while [ ! -f "$HOME/asked" ] || [ ! -f "$HOME/master.env" ]; do sleep 0.05; done'
+
+
+def test_access_point_mode_starts_its_schedd_and_says_when_the_site_has_it(env: dict[str, str], tmp_path: Path) -> None:
+    script(tmp_path / "bin", "condor_ping", FAKE_PING_ALLOWED)
+    script(tmp_path / "bin", "condor_status", FAKE_STATUS_ADVERTISED)
+    done = run({**env, "_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": SITE_TOKEN}, "sh", "-c", ASKED)
+    assert done.returncode == 0, done.stderr
+    assert "access-point mode: _CONDOR_COLLECTOR_HOST=cm and _CONDOR_SCHEDD_HOST is not set" in done.stderr
+    master = (Path(env["HOME"]) / "master.env").read_text()
+    assert "CONDOR_CONFIG=/etc/condor/access-point.conf\n" in master and "_CONDOR_UID_DOMAIN=site\n" in master
+    ready = [line for line in done.stderr.splitlines() if "access point ready" in line]
+    assert len(ready) == 1, done.stderr
+    assert "collector 'cm' answered, token for jovyan@site accepted, schedd 'notebook@box' advertised" in ready[0]
+    assert "access point's schedd shut down" in done.stderr
+
+
+def test_access_point_without_token_starts_nothing_and_says_what_to_set(env: dict[str, str]) -> None:
+    done = run({**env, "_CONDOR_COLLECTOR_HOST": "cm"}, "echo", "ok")
+    assert done.stdout == "ok\n"
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "access point not started: no HTCondor token in" in errors[0], done.stderr
+    assert "HTC_CONDOR_TOKEN" in errors[0]
+    assert not (Path(env["HOME"]) / "master.env").exists()
+
+
+def test_a_collector_that_refuses_the_token_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    refused = "#!/bin/sh\necho 'ADVERTISE_SCHEDD failed!'\ntouch \"$HOME/asked\"\nexit 1\n"
+    script(tmp_path / "bin", "condor_ping", refused)
+    done = run({**env, "_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": SITE_TOKEN}, "sh", "-c", ASKED)
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1, done.stderr
+    assert "collector 'cm' refused jovyan@site" in warnings[0] and "ALLOW_ADVERTISE_SCHEDD" in warnings[0]
 
 
 def test_missing_command_is_one_line(env: dict[str, str]) -> None:

@@ -64,8 +64,10 @@ function jobs(view) {
 }
 
 function draw(view) {
-  byId("where").textContent = view.mode === "personal"
-    ? `personal pool · ${view.user}` : `site schedd ${view.schedd} · ${view.user}`;
+  byId("where").textContent = {
+    personal: `personal pool · ${view.user}`,
+    "access point": `${view.schedd} · ${view.user}`,
+  }[view.mode] || `site schedd ${view.schedd} · ${view.user}`;
   const health = byId("health");
   health.textContent = view.problems.length ? "problem" : "healthy";
   health.className = `badge ${view.problems.length ? "bad" : "ok"}`;

@@ -13,9 +13,11 @@ c.DockerSpawner.network_name = os.environ["SITE_NETWORK"]
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True
 c.DockerSpawner.name_template = os.environ["SPAWN_PREFIX"] + "-{username}"
-# What a site admin sets: the site's schedd and collector, the user's token, the user's home.
+# What a site admin sets: the site's schedd and collector, the user's token, the user's home
+# shared with the submit node; for a notebook as its own access point, no home volume.
 c.DockerSpawner.environment = json.loads(os.environ["NOTEBOOK_ENV"])
-c.DockerSpawner.volumes = {os.environ["HOME_VOLUME"]: "/home/jovyan"}
+if os.environ.get("HOME_VOLUME"):
+    c.DockerSpawner.volumes = {os.environ["HOME_VOLUME"]: "/home/jovyan"}
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
 

@@ -1,0 +1,106 @@
+"""The notebook as its own access point: its own schedd in the site's pool, nothing shared with the site.
+
+At the site whose execute nodes run jobs in containers (no /opt/venv, no shared home): the
+notebook container gets the site's collector and the user's token only, and no volume.
+With the base image only: the entrypoint and its configuration are base's layers.
+"""
+
+import json
+
+import pytest
+
+from tests.containers import Container, Containers, docker
+from tests.site_pool import EXECUTE_NODES, Site
+
+# The seed example, and where each component ran (the machine ad HTCondor gives every job).
+SEED = """
+import json, os
+import htmap
+
+def double(x):
+    ad = open(os.environ["_CONDOR_MACHINE_AD"]).read()
+    machine = next(line.split('"')[1] for line in ad.splitlines() if line.startswith("Machine "))
+    return 2 * x, machine
+
+doubled = htmap.map(double, range(10), tag="Simulation1")
+results = list(doubled)
+print(json.dumps([[value for value, _ in results], sorted({machine for _, machine in results})]))
+"""
+READY = "access point ready: collector 'cm' answered, token for jovyan@site accepted, schedd 'notebook@"
+# Daemons an access point runs (the procd, shared port and shadows are the schedd's helpers;
+# process names stop at 15 characters); nothing else.
+ACCESS_POINT_DAEMONS = {"condor_master", "condor_schedd", "condor_procd", "condor_shared_p", "condor_shadow"}
+
+
+@pytest.fixture(scope="module")
+def site_for_access_points(base_image_only: None, request: pytest.FixtureRequest) -> Site:
+    """The site whose jobs run in containers (asked for after the base-only check)."""
+    return request.getfixturevalue("container_site")
+
+
+@pytest.fixture(scope="module")
+def access_point(site_for_access_points: Site, module_containers: Containers) -> Container:
+    """A notebook on the site's network with the collector and the user's token: no volume."""
+    site = site_for_access_points
+    box = module_containers.start(env=site.access_point_env(), options=("--network", site.network), wait="jupyter")
+    box.wait_for_log(READY, timeout=120)
+    return box
+
+
+def test_the_seed_map_runs_at_the_site_from_the_notebooks_own_schedd(
+    access_point: Container, site_for_access_points: Site
+) -> None:
+    site = site_for_access_points
+    assert access_point.inspect()["Mounts"] == []  # nothing shared with any site container
+    values, machines = json.loads(access_point.python(SEED).splitlines()[-1])
+    assert values == [2 * x for x in range(10)]
+    assert set(machines) <= set(EXECUTE_NODES), machines
+    # Every component a container job of the notebook's image, by digest, in this schedd's history.
+    history = "import htcondor2\nfor ad in htcondor2.Schedd().history('JobBatchName == \"Simulation1\"', []):\n"
+    history += "    print(ad['WantContainer'], ad['ContainerImage'], ad['LastRemoteHost'])"
+    ads = [line.split() for line in access_point.python(history).splitlines()]
+    assert [ad[:2] for ad in ads] == [["True", site.job_image]] * 10, ads
+    assert {ad[2].split("@")[1].split(".")[0] for ad in ads} <= set(EXECUTE_NODES), ads
+    # Only the schedd runs here; the site's collector holds its ad, reached through CCB.
+    daemons = {name for _, name in access_point.processes() if name.startswith("condor_")}
+    assert "condor_schedd" in daemons and daemons <= ACCESS_POINT_DAEMONS, daemons
+    [line] = [line for line in access_point.logs().splitlines() if READY in line]
+    name = line.split("schedd '")[1].split("'")[0]
+    query = ("condor_status", "-schedd", "-const", f'Name == "{name}"', "-af", "MyAddress")
+    assert "CCBID=" in docker("exec", site.roles["cm"], *query).stdout
+
+
+def test_the_dashboard_shows_the_sites_machines_and_this_schedds_jobs(access_point: Container) -> None:
+    access_point.python("import htmap; htmap.map(str, range(3), tag='AccessPointDashboard').wait(timeout=300)")
+    state = access_point.get_json("/htcondor/state.json")
+    assert (state["mode"], state["schedd"], state["problems"]) == (
+        "access point",
+        "this notebook's schedd at cm",
+        [],
+    ), state
+    assert set(EXECUTE_NODES) <= {row["machine"].split(".")[0] for row in state["machines"]}, state["machines"]
+    assert state["jobs"] is not None
+    [shown] = [m for m in state["maps"] if m["tag"] == "AccessPointDashboard"]
+    assert shown["counts"]["completed"] == 3
+
+
+WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSIsImlzcyI6InNpdGUifQ.bm90LXNpZ25lZA"  # noqa: S105
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"HTC_CONDOR_TOKEN": ""}, "access point not started: no HTCondor token in"),
+        ({"HTC_CONDOR_TOKEN": WRONG_TOKEN}, "access point: collector 'cm' refused jovyan@site"),
+        ({"_CONDOR_COLLECTOR_HOST": "nosuch"}, "access point: collector 'nosuch' does not answer"),
+    ],
+    ids=["missing-token", "wrong-token", "unreachable-collector"],
+)
+def test_bad_access_point_settings_are_one_clear_line(
+    site_for_access_points: Site, containers: Containers, env: dict[str, str], line: str
+) -> None:
+    site = site_for_access_points
+    box = containers.start(env=site.access_point_env(**env), options=("--network", site.network), wait="jupyter")
+    box.wait_for_log(line, timeout=60)
+    assert len([text for text in box.logs().splitlines() if line in text]) == 1
+    assert box.http_status("/api") == 200
