@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> None:
         log.warn(f"cannot write {health.STATE_FILE} for the health check: {exc.strerror}")
     if "GEN_CERT" in env and cmd.api_url:
         jupyter.make_certificate(env)
+    if cmd.api_url:
+        jupyter.resource_limits(env)
     restartable = env.get("RESTARTABLE", "").strip().lower() == "yes"
     # docker-stacks' words: after a root start, which user runs the command.
     how = f"Running as {account.name}" if account is not None else "Executing the command"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import log
+from . import log, resources
 
 DEFAULT_PORT = 8888
 DEFAULT_APP = "lab"
@@ -134,6 +134,16 @@ def serves(args: list[str]) -> bool:
     if name == START_SH:
         return serves(args[1:]) if args[1:] else False
     return name in START_NOTEBOOK or name in START_SINGLEUSER
+
+
+def resource_limits(env: dict[str, str]) -> None:
+    """The container's cgroup limits for jupyter-resource-usage's gauges in Lab's status bar.
+
+    MEM_LIMIT (bytes) and CPU_LIMIT (CPUs) are what it shows usage against (else the host's
+    memory and no CPU limit); the user's own (or a hub spawner's) are kept.
+    """
+    env.setdefault("MEM_LIMIT", str(resources.memory_bytes()))
+    env.setdefault("CPU_LIMIT", f"{resources.cpu_share():g}")
 
 
 def make_certificate(env: Mapping[str, str]) -> None:

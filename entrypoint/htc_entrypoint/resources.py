@@ -29,17 +29,20 @@ def _cpu_quota(cgroup: Path) -> float | None:
     return None
 
 
-def cpus(cgroup: Path = CGROUP) -> int:
-    """Whole CPUs the container may use: its CPU set, capped by its quota, at least 1."""
+def cpu_share(cgroup: Path = CGROUP) -> float:
+    """CPUs the container may use, fractions too (`--cpus 1.5`): its CPU set, capped by its quota."""
     count = len(os.sched_getaffinity(0))
     quota = _cpu_quota(cgroup)
-    if quota is not None:
-        count = min(count, math.floor(quota))
-    return max(1, count)
+    return count if quota is None else min(count, quota)
 
 
-def memory_mb(cgroup: Path = CGROUP, meminfo: Path = Path("/proc/meminfo")) -> int:
-    """Memory in MB the container may use: its cgroup limit, or the machine's memory."""
+def cpus(cgroup: Path = CGROUP) -> int:
+    """Whole CPUs the container may use: its CPU set, capped by its quota, at least 1."""
+    return max(1, math.floor(cpu_share(cgroup)))
+
+
+def memory_bytes(cgroup: Path = CGROUP, meminfo: Path = Path("/proc/meminfo")) -> int:
+    """Memory in bytes the container may use: its cgroup limit, or the machine's memory."""
     total_kb = 0
     for line in (_read(meminfo) or "").splitlines():
         if line.startswith("MemTotal:"):
@@ -48,4 +51,9 @@ def memory_mb(cgroup: Path = CGROUP, meminfo: Path = Path("/proc/meminfo")) -> i
     limit = _read(cgroup / "memory.max") or _read(cgroup / "memory" / "memory.limit_in_bytes")
     if limit and limit != "max" and int(limit) < total:
         total = int(limit)
-    return max(1, total // (1024 * 1024))
+    return total
+
+
+def memory_mb(cgroup: Path = CGROUP, meminfo: Path = Path("/proc/meminfo")) -> int:
+    """Memory in MB the container may use: its cgroup limit, or the machine's memory."""
+    return max(1, memory_bytes(cgroup, meminfo) // (1024 * 1024))

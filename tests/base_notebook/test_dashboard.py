@@ -7,14 +7,12 @@ import json
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -111,18 +109,6 @@ def test_an_errored_map_shows_its_error_and_can_be_rerun_and_removed(lab: Contai
     assert "Failing" not in lab.python("import htmap; print(htmap.get_tags())")
     status, _ = fetch(f"{base}/remove", method="POST", headers=post)
     assert status == 404
-
-
-@pytest.fixture(scope="module")
-def browser(base_image_only: None) -> Iterator[WebDriver]:
-    """Headless Chromium, driven through Debian's chromedriver."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    yield driver
-    driver.quit()
 
 
 def until(driver: WebDriver, what: str, predicate: Callable[[WebDriver], Any], timeout: float = 120) -> Any:  # noqa: ANN401

@@ -122,3 +122,14 @@ def test_make_certificate(tmp_path: Path) -> None:
 def test_the_users_port_and_ip_replace_ours() -> None:
     cmd = jupyter.command(["start-notebook", "--ip", "127.0.0.1"], {"NOTEBOOK_ARGS": "--ServerApp.port=9999"})
     assert cmd.argv[2:] == ["--ServerApp.open_browser=False", "--ServerApp.port=9999", "--ip", "127.0.0.1"]
+
+
+def test_resource_limits_are_the_containers_unless_the_user_set_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jupyter.resources, "memory_bytes", lambda: 1024**3)
+    monkeypatch.setattr(jupyter.resources, "cpu_share", lambda: 1.5)
+    env: dict[str, str] = {}
+    jupyter.resource_limits(env)
+    assert env == {"MEM_LIMIT": "1073741824", "CPU_LIMIT": "1.5"}
+    theirs = {"MEM_LIMIT": "2000000000", "CPU_LIMIT": "4"}
+    jupyter.resource_limits(theirs)
+    assert theirs == {"MEM_LIMIT": "2000000000", "CPU_LIMIT": "4"}

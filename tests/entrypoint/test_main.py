@@ -274,3 +274,13 @@ def test_a_missing_job_command_is_one_line(env: dict[str, str]) -> None:
     done = run({**env, **A_JOB}, "no-such-command")
     assert done.returncode == 127
     assert done.stderr.count("\n") == 1 and "'no-such-command'" in done.stderr
+
+
+def test_jupyter_gets_the_containers_limits_for_its_gauges_and_other_commands_do_not(env: dict[str, str]) -> None:
+    script(Path(env["HOME"]).parent / "bin", "jupyter", '#!/bin/sh\necho "$MEM_LIMIT $CPU_LIMIT"\n')
+    done = run(env, "start-notebook")
+    assert done.returncode == 0, done.stderr
+    memory, cpus = done.stdout.split()
+    assert int(memory) > 0 and float(cpus) > 0
+    assert run({**env, "MEM_LIMIT": "123"}, "start-notebook").stdout.split()[0] == "123"
+    assert run(env, "sh", "-c", 'echo "[${MEM_LIMIT-}${CPU_LIMIT-}]"').stdout == "[]\n"

@@ -39,3 +39,10 @@ def test_cgroup_v1_limits(tmp_path: Path) -> None:
     (tmp_path / "memory" / "memory.limit_in_bytes").write_text(str(2**63 - 4096))
     assert resources.cpus(tmp_path) == 1  # half a CPU still offers one slot CPU
     assert resources.memory_mb(tmp_path, meminfo(tmp_path, 1000)) == 1000
+
+
+def test_cpu_share_keeps_a_fraction(tmp_path: Path) -> None:
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    (tmp_path / "memory.max").write_text(str(2**30))
+    assert resources.cpu_share(tmp_path) == min(1.5, len(os.sched_getaffinity(0)))
+    assert resources.memory_bytes(tmp_path, meminfo(tmp_path, 4096)) == 2**30
