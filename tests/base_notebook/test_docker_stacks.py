@@ -53,6 +53,7 @@ def hook_dirs(tmp_path: Path) -> tuple[str, ...]:
     return tuple(mounts)
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 @pytest.mark.parametrize("root", [True, False])
 def test_hooks_run_at_docker_stacks_moments(containers: Containers, hook_dirs: tuple[str, ...], root: bool) -> None:
     options = (*hook_dirs, "-e", "SECRET=s3", "-e", "JUPYTER_ENV_VARS_TO_UNSET=SECRET")
@@ -108,6 +109,7 @@ def test_a_root_start_honours_docker_stacks_variables(containers: Containers) ->
     ], done.stdout
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_root_only_variables_without_a_root_start_are_one_warning(containers: Containers) -> None:
     options = ("-e", "NB_UID=1234", "-e", "GRANT_SUDO=yes", "-e", "CHOWN_HOME=yes")
     done = containers.run("id", "-u", options=options)
@@ -117,6 +119,7 @@ def test_root_only_variables_without_a_root_start_are_one_warning(containers: Co
     assert "NB_UID, GRANT_SUDO, CHOWN_HOME need a root start" in warnings[0]
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_restartable_nbclassic_comes_back(containers: Containers) -> None:
     box = containers.start(env={"DOCKER_STACKS_JUPYTER_CMD": "nbclassic", "RESTARTABLE": "yes"}, wait="jupyter")
     assert box.http_status("/tree", token=box.token()) == 200
@@ -128,6 +131,7 @@ def test_restartable_nbclassic_comes_back(containers: Containers) -> None:
     assert "starting it again (RESTARTABLE=yes)" in box.logs()
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_health_follows_jupyters_port_over_https_and_ignores_proxies_and_jupyter_has_ipv6(
     containers: Containers,
 ) -> None:
@@ -152,6 +156,7 @@ def test_health_follows_jupyters_port_over_https_and_ignores_proxies_and_jupyter
     assert "GEN_CERT: Jupyter serves https" in box.logs()
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_nb_user_root_runs_jupyter_as_root_in_home_root_and_says_why_no_pool(containers: Containers) -> None:
     """docker-stacks' rootless-engine setting: Jupyter as root with /home/root; HTCondor runs no job as root."""
     env = {"NB_USER": "root", "NB_UID": "0", "NB_GID": "0"}
@@ -244,6 +249,7 @@ def test_a_derived_image_runs_its_hooks_with_run_hooks_sh_and_its_user_installs(
     assert lines[0][2].startswith("Entered start.sh with args: bash -c"), lines
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_no_color_and_quiet_mode(containers: Containers) -> None:
     """NO_COLOR on a terminal: no colour; JUPYTER_DOCKER_STACKS_QUIET: warnings only (ours and hooks')."""
     options = ("-t", "-e", "NO_COLOR=1", "-e", "JUPYTER_DOCKER_STACKS_QUIET=1", "-e", "NB_UID=1234")

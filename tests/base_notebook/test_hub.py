@@ -116,9 +116,14 @@ def spawn(site: Site, access_point: bool = False) -> Iterator[tuple[Hub, str]]:
 
 
 @pytest.fixture(scope="module")
-def spawned(site: Site) -> Iterator[tuple[Hub, str]]:
-    """The hub, and a token of the user whose server it has spawned."""
-    with spawn(site) as spawned_:
+def spawned(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str]]:
+    """The hub, and a token of the user whose server it has spawned.
+
+    With the base image only: a spawned server starts by base's layers (start-singleuser.sh,
+    the entrypoint) in every image, and each child image's own site test maps in remote mode.
+    A hub and a spawn per child image cost CI 1 to 1.5 minutes each.
+    """
+    with spawn(request.getfixturevalue("site")) as spawned_:
         yield spawned_
 
 

@@ -62,6 +62,7 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 def test_the_dashboard_says_when_the_site_schedd_does_not_answer(site: Site, containers: Containers) -> None:
     env = site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
     box = containers.start(env=env, options=("--network", site.network), wait="jupyter")
@@ -75,6 +76,7 @@ def test_token_file_is_private(notebook: Container) -> None:
     assert token.mode == 0o600 and token.user == "jovyan"
 
 
+@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 @pytest.mark.parametrize(
     ("env", "line"),
     [
