@@ -347,6 +347,40 @@ def test_holds_errors_rerun_stdout_stderr_and_wait(container: Container, tag: st
     assert out["opened"] == ["opened"]
 
 
+START_AT_ONCE = """
+import json
+import htcondor2 as htcondor
+import htmap
+
+def double(x):
+    return 2 * x
+
+m = htmap.map(double, range(2), tag=T)
+out = {"results": list(m)}
+events = htcondor.JobEventLog(str(m._map_dir / "events")).events(0)
+out["events"] = sorted({e.type.name for e in events})
+asked = htmap.map(double, range(2), tag=T + "-asked", map_options=htmap.MapOptions(hold="true"))
+jobs = htcondor.Schedd().query(f"ClusterId == {asked._cluster_ids[0]}", ["JobStatus", "HoldReasonCode"])
+out["asked"] = sorted([j["JobStatus"], j["HoldReasonCode"]] for j in jobs)
+asked.release()
+out["asked_released"] = asked.get(1, timeout=120)
+for x in (m, asked):
+    x.remove()
+print(json.dumps(out))
+"""
+
+
+def test_maps_are_released_at_submission_unless_the_user_holds_them(container: Container, tag: str) -> None:
+    out = run(container, tag, START_AT_ONCE)
+    # Submitted on hold and released in the next call (patch-htmap: starts them on 25.14 at
+    # once): released, run, and no hold event; a map the user asks to hold stays held (15:
+    # submitted on hold) until released.
+    assert out["results"] == [0, 2]
+    assert "JOB_RELEASED" in out["events"] and "JOB_HELD" not in out["events"], out["events"]
+    assert out["asked"] == [[5, 15], [5, 15]]
+    assert out["asked_released"] == 2
+
+
 CLI_MAPS = """
 import json, sys, time
 from pathlib import Path
