@@ -1,6 +1,7 @@
 """Dask on the personal pool: HTCondorCluster() with no arguments, and Lab's Dask sidebar making it."""
 
 import json
+import re
 import time
 import urllib.request
 from typing import Any
@@ -99,11 +100,10 @@ def test_htcondor_cluster_with_no_arguments_runs_workers_as_jobs_of_the_pool(con
     assert result["left"] == 0, result
 
 
-def request(box: Container, path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401 (JSON)
+def request(base: str, token: dict[str, str], path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401
     """One call of Jupyter's API with the token; its JSON answer (None when empty)."""
     data = json.dumps(body).encode() if body is not None else None
-    call = urllib.request.Request(f"http://127.0.0.1:{box.port()}{path}", data=data, method=method)
-    call.add_header("Authorization", f"token {box.token()}")
+    call = urllib.request.Request(base + path, data=data, method=method, headers=token)  # noqa: S310 (the container)
     with urllib.request.urlopen(call, timeout=120) as answer:  # noqa: S310 (http to the test's container)
         text = answer.read()
     return json.loads(text) if text else None
@@ -111,31 +111,39 @@ def request(box: Container, path: str, method: str = "GET", body: Any = None) ->
 
 def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Container) -> None:
     """What Lab's Dask sidebar does, through dask-labextension's server API: new cluster, scale, shut down."""
-    listed = container.exec("jupyter", "labextension", "list")
-    line = [line for line in (listed.stdout + listed.stderr).splitlines() if "dask-labextension" in line]
-    assert line and "enabled" in line[0] and "OK" in line[0], listed.stdout + listed.stderr
+    # Lab's page loads the extension: its page config lists it, not disabled, and its code is served.
+    token = {"Authorization": f"token {container.token()}"}
+    base = f"http://127.0.0.1:{container.port()}"
+    status, page = fetch(f"{base}/lab", headers=token)
+    assert status == 200
+    config = json.loads(re.search(rb'id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    [extension] = [e for e in config["federated_extensions"] if e["name"] == "dask-labextension"]
+    assert "dask-labextension" not in str(config.get("disabledExtensions")), config.get("disabledExtensions")
+    status, _ = fetch(f"{base}/lab/extensions/dask-labextension/{extension['load']}", headers=token)
+    assert status == 200
     # Its server side, behind Jupyter's token.
+
+    def api(path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401 (JSON)
+        return request(base, token, path, method, body)
+
     assert container.http_status("/dask/clusters") == 403
-    assert request(container, "/dask/clusters") == []
-    model = request(container, "/dask/clusters", "PUT")
+    assert api("/dask/clusters") == []
+    model = api("/dask/clusters", "PUT")
     path = f"/dask/clusters/{model['id']}"
     try:
         assert model["scheduler_address"].startswith("tcp://127.0.0.1:"), model
         # The sidebar opens the dashboard there, under Lab's own base URL.
-        status, _ = fetch(
-            f"http://127.0.0.1:{container.port()}{model['dashboard_link']}",
-            headers={"Authorization": f"token {container.token()}"},
-        )
+        status, _ = fetch(base + model["dashboard_link"], headers=token)
         assert model["dashboard_link"].startswith("/proxy/") and status == 200, model
-        request(container, path, "PATCH", {"workers": 1})
+        api(path, "PATCH", {"workers": 1})
         deadline = time.monotonic() + 120
-        while request(container, path)["workers"] < 1 and time.monotonic() < deadline:
+        while api(path)["workers"] < 1 and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert request(container, path)["workers"] == 1
+        assert api(path)["workers"] == 1
         assert worker_jobs(container) == [2]
     finally:
-        request(container, path, "DELETE")
-    assert request(container, "/dask/clusters") == []
+        api(path, "DELETE")
+    assert api("/dask/clusters") == []
     container.wait_for(lambda: not worker_jobs(container), "the worker job gone from the queue", 60)
 
 
