@@ -1,0 +1,153 @@
+"""Dask on the personal pool: HTCondorCluster() with no arguments, and Lab's Dask sidebar making it."""
+
+import json
+import re
+import time
+import urllib.request
+from typing import Any
+
+from tests.base_notebook.test_dashboard import fetch
+from tests.containers import Container
+
+# Workers of HTCondorCluster(), scaled to 2, compute an array's sum; each worker is a running job
+# of the pool, on the loopback interface, with the notebook's Python and its job's scratch
+# directory; the dashboard opens through Jupyter, and only Jupyter listens beyond the loopback;
+# after close no worker job is left.
+CLUSTER_SCRIPT = """
+import json, os, sys, time, urllib.request
+import dask.array as da
+import htcondor2
+from dask.distributed import Client
+from dask_jobqueue import HTCondorCluster
+
+def worker_jobs():
+    return htcondor2.Schedd().query(
+        constraint="DaskWorkerName =!= undefined", projection=["ClusterId", "ProcId", "JobStatus", "Arguments"]
+    )
+
+def open_ports():
+    # Ports listening beyond the loopback interface (/proc/net/tcp*: state 0A, hex addresses).
+    loopback = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            host, port = local.split(":")
+            if state == "0A" and host not in loopback:
+                ports.add(int(port, 16))
+    return sorted(ports)
+
+def dashboard(link):
+    request = urllib.request.Request("http://127.0.0.1:8888" + link)
+    request.add_header("Authorization", "token " + os.environ["TOKEN"])
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status
+
+started = time.monotonic()
+cluster = HTCondorCluster()
+cluster.scale(2)
+client = Client(cluster)
+client.wait_for_workers(2, timeout=120)
+result = {
+    "ready": round(time.monotonic() - started, 1),
+    "sum": float(da.ones((1000, 1000), chunks=100).sum().compute()),
+    "scheduler": cluster.scheduler_address,
+    "workers": sorted(client.scheduler_info()["workers"]),
+    "cluster_jobs": sorted(job.job_id for job in cluster.workers.values()),
+    "queue": [
+        {"id": f"{ad['ClusterId']}.{ad['ProcId']}", "status": ad["JobStatus"], "args": ad["Arguments"]}
+        for ad in worker_jobs()
+    ],
+    "python": sorted(set(client.run(lambda: sys.executable).values())),
+    "local": sorted(client.run(lambda dask_worker: dask_worker.local_directory).values()),
+    "job_script": cluster.job_script(),
+    "link": cluster.dashboard_link,
+    "dashboard": dashboard(cluster.dashboard_link),
+    "open_ports": open_ports(),
+}
+client.close()
+cluster.close()
+deadline = time.monotonic() + 60
+while worker_jobs() and time.monotonic() < deadline:
+    time.sleep(0.2)
+result["left"] = len(worker_jobs())
+print(json.dumps(result))
+"""
+
+
+def test_htcondor_cluster_with_no_arguments_runs_workers_as_jobs_of_the_pool(container: Container) -> None:
+    container.exec("sh", "-c", f"cat > /tmp/dask_cluster.py <<'EOF'\n{CLUSTER_SCRIPT}\nEOF")
+    done = container.exec("python", "/tmp/dask_cluster.py", env={"TOKEN": container.token()}, check=False, timeout=300)
+    assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["sum"] == 1e6, result
+    # Two running jobs (JobStatus 2), the cluster's own, each a dask worker.
+    assert sorted(job["id"] for job in result["queue"]) == result["cluster_jobs"], result
+    assert len(result["queue"]) == 2 and {job["status"] for job in result["queue"]} == {2}, result
+    assert all("distributed.cli.dask_worker" in job["args"] for job in result["queue"]), result
+    # Scheduler and workers on the loopback interface; the notebook's Python; scratch per job.
+    assert result["scheduler"].startswith("tcp://127.0.0.1:"), result
+    assert all(worker.startswith("tcp://127.0.0.1:") for worker in result["workers"]), result
+    assert result["python"] == ["/opt/venv/bin/python"], result
+    assert all("/execute/dir_" in path for path in result["local"]), result
+    assert "RequestCpus = MY.DaskWorkerCores" in result["job_script"], result["job_script"]
+    assert "MY.DaskWorkerMemory = 2147483648" in result["job_script"], result["job_script"]
+    # The dashboard through jupyter-server-proxy, at the link Dask gives.
+    assert result["link"].startswith("/proxy/") and result["link"].endswith("/status"), result
+    assert result["dashboard"] == 200, result
+    # Nothing of Dask's listens beyond the loopback: only Jupyter does.
+    assert result["open_ports"] == [8888], result
+    assert result["left"] == 0, result
+
+
+def request(base: str, token: dict[str, str], path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401
+    """One call of Jupyter's API with the token; its JSON answer (None when empty)."""
+    data = json.dumps(body).encode() if body is not None else None
+    call = urllib.request.Request(base + path, data=data, method=method, headers=token)  # noqa: S310 (the container)
+    with urllib.request.urlopen(call, timeout=120) as answer:  # noqa: S310 (http to the test's container)
+        text = answer.read()
+    return json.loads(text) if text else None
+
+
+def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Container) -> None:
+    """What Lab's Dask sidebar does, through dask-labextension's server API: new cluster, scale, shut down."""
+    # Lab's page loads the extension: its page config lists it, not disabled, and its code is served.
+    token = {"Authorization": f"token {container.token()}"}
+    base = f"http://127.0.0.1:{container.port()}"
+    status, page = fetch(f"{base}/lab", headers=token)
+    assert status == 200
+    config = json.loads(re.search(rb'id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    [extension] = [e for e in config["federated_extensions"] if e["name"] == "dask-labextension"]
+    assert "dask-labextension" not in str(config.get("disabledExtensions")), config.get("disabledExtensions")
+    status, _ = fetch(f"{base}/lab/extensions/dask-labextension/{extension['load']}", headers=token)
+    assert status == 200
+    # Its server side, behind Jupyter's token.
+
+    def api(path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401 (JSON)
+        return request(base, token, path, method, body)
+
+    assert container.http_status("/dask/clusters") == 403
+    assert api("/dask/clusters") == []
+    model = api("/dask/clusters", "PUT")
+    path = f"/dask/clusters/{model['id']}"
+    try:
+        assert model["scheduler_address"].startswith("tcp://127.0.0.1:"), model
+        # The sidebar opens the dashboard there, under Lab's own base URL.
+        status, _ = fetch(base + model["dashboard_link"], headers=token)
+        assert model["dashboard_link"].startswith("/proxy/") and status == 200, model
+        api(path, "PATCH", {"workers": 1})
+        deadline = time.monotonic() + 120
+        while api(path)["workers"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert api(path)["workers"] == 1
+        assert worker_jobs(container) == [2]
+    finally:
+        api(path, "DELETE")
+    assert api("/dask/clusters") == []
+    container.wait_for(lambda: not worker_jobs(container), "the worker job gone from the queue", 60)
+
+
+def worker_jobs(box: Container) -> list[int]:
+    """The status of each dask worker job in the pool's queue (2: running)."""
+    constraint = "DaskWorkerName =!= undefined"  # every job of dask-jobqueue's has it
+    return [int(status) for status in box.exec("condor_q", "-const", constraint, "-af", "JobStatus").stdout.split()]
