@@ -74,8 +74,10 @@ def turnaround_cold() -> dict[str, list[float]]:
 
 
 def turnaround_kept() -> dict[str, list[float]]:
-    """20 sequential /bin/true jobs reusing a claim kept idle, submitted as HTMap submits; and
-    20 submitted plainly (condor_submit's way), in turn."""
+    """20 sequential /bin/true jobs on a claim kept idle as HTMap submits them, and 20 plainly, in turn.
+
+    Plainly: the bindings' submit, as condor_submit does (they wait for the schedd's next pass).
+    """
     schedd = htcondor.Schedd()
     kept = {**TRUE_JOB, "keep_claim_idle": "30"}
     submit_and_wait(schedd, kept)  # makes the claim

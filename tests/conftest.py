@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.containers import Container, Containers
 from tests.images import lineage, version
@@ -123,3 +126,15 @@ def container_site(image: str) -> Iterator[Site]:
     """A site whose execute nodes share nothing with the notebook: jobs run in its image, from a registry."""
     with site_pool(image, execute_image=node_image(version("CONDOR_VERSION"))) as pool:
         yield pool
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    """Headless Chromium, driven through Debian's chromedriver (the browser tests')."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    yield driver
+    driver.quit()

@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         jupyter.make_certificate(env)
     if cmd.api_url:
         jupyter.resource_limits(env)
+        jupyter.dask_dashboard_link(env)
     restartable = env.get("RESTARTABLE", "").strip().lower() == "yes"
     # docker-stacks' words: after a root start, which user runs the command.
     how = f"Running as {account.name}" if account is not None else "Executing the command"

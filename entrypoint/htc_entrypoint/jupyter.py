@@ -146,6 +146,17 @@ def resource_limits(env: dict[str, str]) -> None:
     env.setdefault("CPU_LIMIT", f"{resources.cpu_share():g}")
 
 
+def dask_dashboard_link(env: dict[str, str]) -> None:
+    """Dask's dashboard link under a hub's prefix, where Jupyter proxies it (jupyter-server-proxy).
+
+    scipy-notebook/dask.yaml links to /proxy/{port}/status, right without a hub; Dask cannot
+    format a link naming JUPYTERHUB_SERVICE_PREFIX where that is unset. The user's own is kept.
+    """
+    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX")
+    if prefix:
+        env.setdefault("DASK_DISTRIBUTED__DASHBOARD__LINK", f"{prefix.rstrip('/')}/proxy/{{port}}/status")
+
+
 def make_certificate(env: Mapping[str, str]) -> None:
     """GEN_CERT: a self-signed certificate for Jupyter's https, made once per home."""
     pem = certificate(env)

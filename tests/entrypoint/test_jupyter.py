@@ -133,3 +133,15 @@ def test_resource_limits_are_the_containers_unless_the_user_set_them(monkeypatch
     theirs = {"MEM_LIMIT": "2000000000", "CPU_LIMIT": "4"}
     jupyter.resource_limits(theirs)
     assert theirs == {"MEM_LIMIT": "2000000000", "CPU_LIMIT": "4"}
+
+
+def test_dask_dashboard_link_is_under_the_hubs_prefix_unless_the_user_set_one() -> None:
+    env = {"JUPYTERHUB_SERVICE_PREFIX": "/user/ana/"}
+    jupyter.dask_dashboard_link(env)
+    assert env["DASK_DISTRIBUTED__DASHBOARD__LINK"] == "/user/ana/proxy/{port}/status"
+    alone: dict[str, str] = {}
+    jupyter.dask_dashboard_link(alone)
+    assert alone == {}  # dask.yaml's /proxy/{port}/status
+    theirs = {"JUPYTERHUB_SERVICE_PREFIX": "/user/ana/", "DASK_DISTRIBUTED__DASHBOARD__LINK": "https://x/{port}"}
+    jupyter.dask_dashboard_link(theirs)
+    assert theirs["DASK_DISTRIBUTED__DASHBOARD__LINK"] == "https://x/{port}"

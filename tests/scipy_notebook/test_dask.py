@@ -6,7 +6,10 @@ import time
 import urllib.request
 from typing import Any
 
-from tests.base_notebook.test_dashboard import fetch
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.base_notebook.test_dashboard import fetch, until
 from tests.containers import Container
 
 # Workers of HTCondorCluster(), scaled to 2, compute an array's sum; each worker is a running job
@@ -37,11 +40,20 @@ def open_ports():
                 ports.add(int(port, 16))
     return sorted(ports)
 
-def dashboard(link):
-    request = urllib.request.Request("http://127.0.0.1:8888" + link)
+def jupyter(path):
+    request = urllib.request.Request("http://127.0.0.1:8888" + path)
     request.add_header("Authorization", "token " + os.environ["TOKEN"])
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    return urllib.request.urlopen(request, timeout=30)
+
+def dashboard(link):
+    with jupyter(link) as answer:
         return answer.status
+
+def htcondor_dashboard_jobs():
+    # The HTCondor dashboard's running jobs, by batch name (dask-jobqueue's: HTCondorCluster-N).
+    with jupyter("/htcondor/state.json") as answer:
+        states = json.load(answer)["jobs"]["states"]
+    return sorted(job["batch"] for state in states if state["state"] == "running" for job in state["jobs"])
 
 started = time.monotonic()
 cluster = HTCondorCluster()
@@ -64,6 +76,7 @@ result = {
     "link": cluster.dashboard_link,
     "dashboard": dashboard(cluster.dashboard_link),
     "open_ports": open_ports(),
+    "htcondor_dashboard": htcondor_dashboard_jobs(),
 }
 client.close()
 cluster.close()
@@ -97,6 +110,9 @@ def test_htcondor_cluster_with_no_arguments_runs_workers_as_jobs_of_the_pool(con
     assert result["dashboard"] == 200, result
     # Nothing of Dask's listens beyond the loopback: only Jupyter does.
     assert result["open_ports"] == [8888], result
+    # The HTCondor dashboard shows them as the user's running jobs.
+    assert len(result["htcondor_dashboard"]) == 2, result
+    assert all(batch.startswith("HTCondorCluster-") for batch in result["htcondor_dashboard"]), result
     assert result["left"] == 0, result
 
 
@@ -145,6 +161,29 @@ def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Contai
         api(path, "DELETE")
     assert api("/dask/clusters") == []
     container.wait_for(lambda: not worker_jobs(container), "the worker job gone from the queue", 60)
+
+
+def test_the_dask_sidebar_in_lab_makes_a_cluster_and_shows_its_dashboard(
+    container: Container, browser: WebDriver
+) -> None:
+    """In the browser: Lab's Dask tab, + NEW makes an HTCondorCluster, its dashboard connects, SHUTDOWN."""
+    browser.get(f"http://127.0.0.1:{container.port()}/lab?token={container.token()}")
+    tab = 'li.lm-TabBar-tab[data-id="dask-dashboard-launcher"]'
+    until(browser, "Lab's Dask tab", lambda d: d.find_element(By.CSS_SELECTOR, tab)).click()
+    new = "//*[@id='dask-dashboard-launcher']//*[normalize-space(text())='NEW']"
+    until(browser, "the sidebar's NEW button", lambda d: d.find_element(By.XPATH, new)).click()
+    item = until(
+        browser, "a cluster in the sidebar", lambda d: d.find_element(By.CSS_SELECTOR, ".dask-ClusterListingItem")
+    )
+    assert item.text.startswith("HTCondorCluster"), item.text
+    assert "Scheduler Address: tcp://127.0.0.1:" in item.text and "Dashboard URL: /proxy/" in item.text, item.text
+    # Connected: the sidebar lists the dashboard's plots, which it found through Jupyter's proxy.
+    plots = "//*[@id='dask-dashboard-launcher']//*[normalize-space(text())='Task Stream']"
+    until(browser, "the dashboard's plots in the sidebar", lambda d: d.find_element(By.XPATH, plots))
+    shutdown = ".//*[normalize-space(text())='SHUTDOWN']"
+    item.find_element(By.XPATH, shutdown).click()
+    until(browser, "the cluster gone", lambda d: not d.find_elements(By.CSS_SELECTOR, ".dask-ClusterListingItem"))
+    container.wait_for(lambda: not worker_jobs(container), "no worker job in the queue", 60)
 
 
 def worker_jobs(box: Container) -> list[int]:
