@@ -112,12 +112,14 @@ class Container:
         except (urllib.error.URLError, ConnectionError):
             return 0
 
-    def get_json(self, path: str) -> Any:  # noqa: ANN401 (whatever the API answers)
-        """GET a path of the container's Jupyter with its token; the JSON answer."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port()}{path}")
+    def get_json(self, path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401 (whatever the API answers)
+        """Call a path of the container's Jupyter with its token (GET, or `method` with a body); the JSON answer."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port()}{path}", data=data, method=method)
         request.add_header("Authorization", f"token {self.token()}")
         with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (http to the test's container)
-            return json.load(answer)
+            text = answer.read()
+        return json.loads(text) if text else None
 
     def run_notebook(self, cells: list[str], kernel: str = "python3", timeout: float = 600) -> list[dict[str, Any]]:
         """Execute a notebook of `cells` with nbclient inside the container; return each cell's outputs."""

@@ -3,8 +3,6 @@
 import json
 import re
 import time
-import urllib.request
-from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -116,15 +114,6 @@ def test_htcondor_cluster_with_no_arguments_runs_workers_as_jobs_of_the_pool(con
     assert result["left"] == 0, result
 
 
-def request(base: str, token: dict[str, str], path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401
-    """One call of Jupyter's API with the token; its JSON answer (None when empty)."""
-    data = json.dumps(body).encode() if body is not None else None
-    call = urllib.request.Request(base + path, data=data, method=method, headers=token)  # noqa: S310 (the container)
-    with urllib.request.urlopen(call, timeout=120) as answer:  # noqa: S310 (http to the test's container)
-        text = answer.read()
-    return json.loads(text) if text else None
-
-
 def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Container) -> None:
     """What Lab's Dask sidebar does, through dask-labextension's server API: new cluster, scale, shut down."""
     # Lab's page loads the extension: its page config lists it, not disabled, and its code is served.
@@ -138,28 +127,24 @@ def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Contai
     status, _ = fetch(f"{base}/lab/extensions/dask-labextension/{extension['load']}", headers=token)
     assert status == 200
     # Its server side, behind Jupyter's token.
-
-    def api(path: str, method: str = "GET", body: Any = None) -> Any:  # noqa: ANN401 (JSON)
-        return request(base, token, path, method, body)
-
     assert container.http_status("/dask/clusters") == 403
-    assert api("/dask/clusters") == []
-    model = api("/dask/clusters", "PUT")
+    assert container.get_json("/dask/clusters") == []
+    model = container.get_json("/dask/clusters", "PUT")
     path = f"/dask/clusters/{model['id']}"
     try:
         assert model["scheduler_address"].startswith("tcp://127.0.0.1:"), model
         # The sidebar opens the dashboard there, under Lab's own base URL.
         status, _ = fetch(base + model["dashboard_link"], headers=token)
         assert model["dashboard_link"].startswith("/proxy/") and status == 200, model
-        api(path, "PATCH", {"workers": 1})
+        container.get_json(path, "PATCH", {"workers": 1})
         deadline = time.monotonic() + 120
-        while api(path)["workers"] < 1 and time.monotonic() < deadline:
+        while container.get_json(path)["workers"] < 1 and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert api(path)["workers"] == 1
+        assert container.get_json(path)["workers"] == 1
         assert worker_jobs(container) == [2]
     finally:
-        api(path, "DELETE")
-    assert api("/dask/clusters") == []
+        container.get_json(path, "DELETE")
+    assert container.get_json("/dask/clusters") == []
     container.wait_for(lambda: not worker_jobs(container), "the worker job gone from the queue", 60)
 
 
