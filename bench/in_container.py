@@ -4,11 +4,13 @@ Usage: python in_container.py FIGURE[=ARG]...   (function names below, run in th
 """
 
 import json
+import math
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import htcondor2 as htcondor
@@ -151,6 +153,54 @@ def claim_hog(repeats: int = 3) -> dict[str, list[float]]:
         assert list(big) == [0, 2]
         htmap.clean(all=True)
     return {"claim_hog_start_s": times}
+
+
+def nap(x: int) -> int:
+    """The short-function panel's 0.1-s function."""
+    time.sleep(0.1)
+    return x
+
+
+def timed_map(func: Callable[[int], int], count: int, chunksize: int | str) -> float:
+    """Seconds from htmap.map to list() returning, for `count` items."""
+    start = time.perf_counter()
+    result = list(htmap.map(func, range(count), tag="bench-short", chunksize=chunksize))
+    seconds = time.perf_counter() - start
+    assert len(result) == count and result[-1] == func(count - 1)
+    htmap.clean(all=True)
+    return seconds
+
+
+def timed_pool(func: Callable[[int], int], count: int) -> float:
+    """The floor on this machine: a ProcessPoolExecutor on its cores, as HTMap's "auto" chunks."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    cores = os.cpu_count() or 1
+    start = time.perf_counter()
+    with ProcessPoolExecutor(cores) as pool:
+        result = list(pool.map(func, range(count), chunksize=math.ceil(count / (4 * cores))))
+    seconds = time.perf_counter() - start
+    assert len(result) == count
+    return seconds
+
+
+def short_functions(sample: int = 300) -> dict[str, list[float]]:
+    """Many short functions: a trivial one over 10,000 items and a 0.1-s one over 200.
+
+    Each with HTMap unchunked, HTMap chunked ("auto") and a ProcessPoolExecutor. The trivial
+    function unchunked runs `sample` items, scaled to 10,000 (the whole would take half an hour).
+    """
+    wait_for_no_claims()
+    figures: dict[str, list[float]] = {}
+    for _ in range(3):
+        figures.setdefault("short_trivial10k_chunked_s", []).append(timed_map(double, 10_000, "auto"))
+        figures.setdefault("short_trivial10k_pool_s", []).append(timed_pool(double, 10_000))
+    figures["short_trivial10k_unchunked_s"] = [timed_map(double, sample, 1) * 10_000 / sample]
+    for _ in range(2):
+        figures.setdefault("short_nap200_chunked_s", []).append(timed_map(nap, 200, "auto"))
+        figures.setdefault("short_nap200_pool_s", []).append(timed_pool(nap, 200))
+    figures["short_nap200_unchunked_s"] = [timed_map(nap, 200, 1)]
+    return figures
 
 
 if __name__ == "__main__":

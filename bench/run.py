@@ -193,7 +193,7 @@ def table(results: dict[str, dict[str, list[float]]], size_mb: dict[str, float])
         "| figure | ours: median (min/max) | baseline | ours/baseline | target |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for figure in results["ours"]:
+    for figure in (f for f in results["ours"] if not f.startswith("short_")):
         ours, base = results["ours"].get(figure), results["baseline"].get(figure)
         ratio = f"{statistics.median(ours) / statistics.median(base):.2f}" if ours and base else "-"
         rows.append(f"| {figure} | {fmt(ours)} | {fmt(base)} | {ratio} | {TARGETS.get(figure, '')} |")
@@ -209,6 +209,25 @@ def table(results: dict[str, dict[str, list[float]]], size_mb: dict[str, float])
         ratio = f"{mb / stacks:.2f}" if stacks and mb else "-"
         shown = f"{mb:.0f}" if mb else "not built (`make build` first)"
         rows.append(f"| {name} | {shown} | {stacks or '-'} | {ratio} | {SIZE_TARGETS_MB.get(name, '-')} |")
+    return "\n".join(rows)
+
+
+SHORT_PANEL = {"trivial10k": "a trivial function x 10,000", "nap200": "a 0.1-s function x 200"}
+
+
+def short_panel(figures: dict[str, list[float]]) -> str:
+    """The short-function panel: HTMap unchunked and chunked ("auto") against a ProcessPoolExecutor."""
+    rows = [
+        "| seconds, median (min/max) | HTMap unchunked | HTMap chunked (auto) | ProcessPoolExecutor | unchunked/pool | chunked/pool |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, name in SHORT_PANEL.items():
+        unchunked, chunked, pool = (figures.get(f"short_{key}_{kind}_s") for kind in ("unchunked", "chunked", "pool"))
+        ratios = [
+            f"{statistics.median(x) / statistics.median(pool):.1f}" if x and pool else "-" for x in (unchunked, chunked)
+        ]
+        rows.append(f"| {name} | {fmt(unchunked)} | {fmt(chunked)} | {fmt(pool)} | {' | '.join(ratios)} |")
+    rows += ["", "Targets: trivial x 10,000 chunked <= 10 s and <= 10 x the pool; unchunked >= 10 items/s; 0.1 s x 200 unchunked <= 15 s."]
     return "\n".join(rows)
 
 
@@ -258,12 +277,15 @@ def main() -> None:
     for name, env in CONFIGS.items():
         print(f"== {name}: pool and HTMap figures", file=sys.stderr)
         results[name].update(in_container(env, [*FIGURES_IN_CONTAINER, f"throughput={THROUGHPUT_COMPONENTS[name]}"]))
+    print("== short functions: HTMap unchunked, chunked, a process pool", file=sys.stderr)
+    results["ours"].update(in_container({}, ["short_functions"]))
     print("== dashboard: an empty queue, then 1000 jobs", file=sys.stderr)
     for name, figures in dashboard.measure().items():
         results[name].update(figures)
     results["ours"].update(builds)
     size_mb = sizes()
-    text = table(results, size_mb)
+    text = table(results, size_mb) + "\n\nShort functions, on the same cores (the unchunked trivial row: 300 items, scaled):\n\n"
+    text += short_panel(results["ours"])
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = f"Measured {date.today()} on {platform.machine()}, {os.cpu_count()} cores.\n\n"

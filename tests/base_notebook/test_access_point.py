@@ -84,6 +84,41 @@ def test_the_dashboard_shows_the_sites_machines_and_this_schedds_jobs(access_poi
     assert shown["counts"]["completed"] == 3
 
 
+# A chunked map at the site: 4 jobs of 6 items in containers on nodes that share nothing with
+# the notebook; item 7 fails, the others print and send back a file.
+CHUNKED = """
+import json
+from pathlib import Path
+import htcondor2
+import htmap
+
+def item(x):
+    if x == 7:
+        raise ValueError("item 7 fails")
+    Path(f"out-{x}.txt").write_text(f"{x} was here")
+    htmap.transfer_output_files(f"out-{x}.txt")
+    print(f"item {x}")
+    return 3 * x
+
+m = htmap.map(item, range(24), tag="ChunkedAtTheSite", chunksize=6)
+m.wait(timeout=600, errors_ok=True)
+out = {"errors": sorted(m.errors), "message": m.get_err(7).exception_msg, "stdout": m.stdout[20].strip()}
+out["file"] = (m.output_files[20] / "out-20.txt").read_text()
+out["results"] = [m.get(x) for x in range(24) if x != 7]
+ads = htcondor2.Schedd().history('JobBatchName == "ChunkedAtTheSite"', ["WantContainer"])
+out["jobs"] = [str(ad["WantContainer"]) for ad in ads]
+print(json.dumps(out))
+"""
+
+
+def test_a_chunked_map_runs_per_item_at_the_site(access_point: Container) -> None:
+    out = json.loads(access_point.python(CHUNKED).splitlines()[-1])
+    assert out["errors"] == [7] and out["message"] == "ValueError: item 7 fails"
+    assert (out["stdout"], out["file"]) == ("item 20", "20 was here")
+    assert out["results"] == [3 * x for x in range(24) if x != 7]
+    assert out["jobs"] == ["True"] * 4
+
+
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSIsImlzcyI6InNpdGUifQ.bm90LXNpZ25lZA"  # noqa: S105
 
 

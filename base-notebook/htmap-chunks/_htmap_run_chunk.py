@@ -1,0 +1,135 @@
+"""Run a chunk of a map's items in one job and one interpreter (installed as htmap/run/).
+
+_htmap_run.py starts it when its argument is a chunk ("3-9,12-12": inclusive ranges). Each item
+is run as HTMap runs a component: its own stdout and stderr, its output (the result, or its error
+with its own traceback), its output files. The items' inputs come in zip files (chunk-N.zip, a
+member N.in per item) and their outputs go out in one tar file, each item's members written as
+it finishes: a file per item would cost more than a trivial item's run on both sides.
+"""
+
+import io
+import os
+import sys
+import tarfile
+import textwrap
+import traceback
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+OUTPUT_ARCHIVE = "_htmap_chunk.tar"
+INPUT_ARCHIVES = "chunk-*.zip"
+# Members of the output archive, named as in the map's directory (htmap/names.py).
+OUTPUTS, LOGS, OUTPUT_FILES = "outputs", "logs", "output_files"
+
+
+def spec_of(items: list[int]) -> str:
+    """The chunk's argument for its items: sorted inclusive ranges, e.g. [3, 4, 5, 12] -> "3-5,12-12"."""
+    ranges: list[list[int]] = []
+    for item in sorted(items):
+        if ranges and item == ranges[-1][1] + 1:
+            ranges[-1][1] = item
+        else:
+            ranges.append([item, item])
+    return ",".join(f"{first}-{last}" for first, last in ranges)
+
+
+def items_of(spec: str) -> list[int]:
+    """The items of a chunk's argument ("3-5,12-12" -> [3, 4, 5, 12]); a plain component is itself."""
+    items: list[int] = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        items.extend(range(int(first), int(last or first) + 1))
+    return items
+
+
+class ItemStreams:
+    """Each item's stdout and stderr, at the file descriptors (a subprocess's too), in memory."""
+
+    def __init__(self) -> None:
+        self.files = [os.fdopen(os.memfd_create(name), "w+b") for name in ("stdout", "stderr")]
+
+    def __enter__(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.saved = [os.dup(1), os.dup(2)]
+        for fd, file in zip((1, 2), self.files):
+            file.seek(0)
+            file.truncate()
+            os.dup2(file.fileno(), fd)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, saved in zip((1, 2), self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+
+    def contents(self) -> list[bytes]:
+        out = []
+        for file in self.files:
+            file.seek(0)
+            out.append(file.read())
+        return out
+
+
+def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def run_chunk(run: ModuleType, spec: str) -> None:
+    """Run each item of the chunk with the run script's own helpers (`run` is its __main__)."""
+    os.environ["HTMAP_ON_EXECUTE"] = "1"
+    node_info = run.get_node_info()
+    run.print_node_info(node_info)
+    scratch_dir = Path.cwd()
+    items = items_of(spec)
+    print(f"Running {len(items)} items: {spec}", flush=True)
+    inputs = {name: archive for archive in map(zipfile.ZipFile, sorted(scratch_dir.glob(INPUT_ARCHIVES))) for name in archive.namelist()}
+
+    func: Any = None
+    load_error: BaseException | None = None
+    try:
+        run.check_notebook_versions(sys.argv[2:4])
+        func = run.load_func()
+    except Exception as e:  # reported as each item's error
+        load_error = e
+
+    python_info = None
+    streams = ItemStreams()
+    with tarfile.open(OUTPUT_ARCHIVE, "w", format=tarfile.PAX_FORMAT) as tar:
+        for item in items:
+            os.environ["HTMAP_COMPONENT"] = str(item)
+            with streams:
+                try:
+                    if load_error is not None:
+                        raise load_error
+                    args, kwargs = run.load_object(inputs[f"{item}.in"].open(f"{item}.in"))
+                    result_or_error, status = func(*args, **kwargs), "OK"
+                except Exception:
+                    kind, value, trace = sys.exc_info()
+                    if python_info is None:  # the installed packages, for error reports only
+                        python_info = (*run.get_python_info()[:2], run.pip_freeze())
+                    result_or_error = run.ExecutionError(
+                        component=item,
+                        exception_msg=textwrap.dedent("\n".join(traceback.format_exception_only(kind, value))).rstrip(),
+                        stack_summary=traceback.StackSummary.from_list(run.build_frames(trace)),
+                        node_info=node_info,
+                        python_info=python_info,
+                        scratch_dir_contents=[],
+                    )
+                    status = "ERR"
+                    traceback.print_exception(kind, value, trace.tb_next)  # from the item's own frame
+            output = io.BytesIO()
+            run.save_objects([status, result_or_error], output)
+            add(tar, f"{OUTPUTS}/{item}.out", output.getvalue())
+            for stream, text in zip(("stdout", "stderr"), streams.contents()):
+                add(tar, f"{LOGS}/{item}.{stream}", text)
+            files = scratch_dir / run.USER_TRANSFER_DIR / str(item)
+            if files.exists():
+                tar.add(files, f"{OUTPUT_FILES}/{item}")
+            tar.fileobj.flush()
+    print(f"Finished {len(items)} items", flush=True)

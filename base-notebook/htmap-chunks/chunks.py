@@ -1,0 +1,189 @@
+"""Chunked maps: `chunksize` items of a map per HTCondor job (installed as htmap/chunks.py).
+
+A component is still one item to the user: get, iteration, errors, stdout, rerun, holds, load,
+the CLI and the dashboard are per item, and the map's state is per item (a chunk job's events
+apply to each of its items). What differs is the submission (one job per chunk, run by
+run/_htmap_run_chunk.py) and the storage: creating a file costs about 1 ms here, more than a
+trivial item's whole run, so a chunked map keeps its items' inputs in one zip file per chunk
+(inputs/chunk-FIRST.zip) and each job's outputs, stdout and stderr in one tar file
+(outputs/chunk-CLUSTER.PROC.tar), read by member. An item's output files are unpacked into
+output_files/ as HTMap has them. The chunk size is saved in the map's directory (absent: 1,
+every map made before chunks), so that a rerun submits the same way.
+"""
+
+import functools
+import gzip
+import io
+import math
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from . import names
+from .run._htmap_run_chunk import LOGS, OUTPUT_ARCHIVE, OUTPUT_FILES, OUTPUTS, items_of, spec_of
+
+__all__ = ["items_of"]  # for state.py
+
+FILE = "chunksize"
+RUNNER = "_htmap_run_chunk.py"
+# "auto": about this many jobs per slot of the pool, so that a slow item does not leave the
+# others idle at the end; at most MAX_AUTO items per job, so that a job's lists stay short.
+JOBS_PER_SLOT = 4
+MAX_AUTO = 1000
+
+
+def check(chunksize: object) -> None:
+    """One line for a chunk size that is neither a whole number of items (1 or more) nor "auto"."""
+    if chunksize == "auto":
+        return
+    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
+        raise ValueError(f"chunksize must be a whole number of items per job (1 or more) or 'auto', not {chunksize!r}")
+
+
+def resolve(chunksize: int | str, items: int, slots: Callable[[], int]) -> int:
+    """The chunk size to use: "auto" spreads the items over a few jobs per slot of the pool."""
+    check(chunksize)
+    if chunksize == "auto":
+        return max(1, min(MAX_AUTO, math.ceil(items / (JOBS_PER_SLOT * max(1, slots())))))
+    assert isinstance(chunksize, int)
+    return chunksize
+
+
+def pool_slots() -> int:
+    """The pool's cores (every slot's, claimed or not); 1 when the collector does not answer."""
+    import htcondor2 as htcondor
+
+    try:
+        ads = htcondor.Collector().query(htcondor.AdType.Startd, projection=["Cpus"])
+    except htcondor.HTCondorException:
+        return 1
+    return sum(int(ad.get("Cpus", 1)) for ad in ads) or 1
+
+
+def load(map_dir: Path) -> int:
+    try:
+        return int((map_dir / FILE).read_text())
+    except FileNotFoundError:
+        return 1
+
+
+def input_archive(item: int, chunksize: int) -> str:
+    return f"{names.INPUTS_DIR}/chunk-{item - item % chunksize}.zip"
+
+
+def save_inputs(map_dir: Path, inputs: list[Any], chunksize: int, save_files: Callable[[Path, list[Any]], None]) -> None:
+    """Save the chunk size and the items' inputs: HTMap's files (`save_files`), or a zip per chunk."""
+    if chunksize == 1:
+        save_files(map_dir, inputs)
+        return
+    (map_dir / FILE).write_text(str(chunksize))
+    import cloudpickle
+
+    for first in range(0, len(inputs), chunksize):
+        with zipfile.ZipFile(map_dir / input_archive(first, chunksize), "w") as archive:
+            for item in range(first, min(first + chunksize, len(inputs))):
+                output = io.BytesIO()
+                with gzip.GzipFile(fileobj=output, mode="wb") as file:
+                    cloudpickle.dump(inputs[item], file)
+                archive.writestr(f"{item}.in", output.getvalue())
+
+
+def read_input(map_dir: Path, item: int, chunksize: int) -> io.BytesIO:
+    with zipfile.ZipFile(map_dir / input_archive(item, chunksize)) as archive:
+        return io.BytesIO(archive.read(f"{item}.in"))
+
+
+@functools.lru_cache(maxsize=64)
+def members(archive: Path) -> dict[str, tuple[int, int]]:
+    """Where each member's data is in an output archive (written once, never changed)."""
+    with tarfile.open(archive) as tar:
+        return {m.name: (m.offset_data, m.size) for m in tar if m.isfile()}
+
+
+def read_member(archive: Path, name: str) -> bytes:
+    try:
+        offset, size = members(archive)[name]
+    except KeyError:
+        raise FileNotFoundError(f"{archive} has no {name}") from None
+    with archive.open("rb") as file:
+        file.seek(offset)
+        return file.read(size)
+
+
+def output_archive(map_dir: Path, job: tuple[object, object]) -> Path:
+    return map_dir / names.OUTPUTS_DIR / f"chunk-{job[0]}.{job[1]}.tar"
+
+
+def item_jobs(state: Any) -> dict[int, tuple[int, int]]:
+    """Each finished item's latest job, in the map's state (rebuilt from its event log)."""
+    return state.__dict__.setdefault("_item_jobs", {})
+
+
+def job_finished(state: Any, map_dir: Path, job: tuple[int, int], items: Iterable[int]) -> None:
+    """A chunk job ended: its items' outputs are in its archive; their output files unpacked."""
+    jobs = item_jobs(state)
+    for item in items:
+        jobs[item] = job
+    path = output_archive(map_dir, job)
+    if any(name.startswith(f"{OUTPUT_FILES}/") for name in members(path)):
+        with tarfile.open(path) as tar:
+            files = [m for m in tar if m.name.startswith(f"{OUTPUT_FILES}/")]
+            tar.extractall(map_dir, members=files, filter="data")
+
+
+def item_output(state: Any, map_dir: Path, item: int, kind: str) -> io.BytesIO | None:
+    """An item's output ("out"), stdout or stderr from its job's archive; None: not a chunked map's."""
+    job = item_jobs(state).get(item)
+    if job is None:
+        if load(map_dir) == 1:
+            return None
+        raise FileNotFoundError(f"no output yet for item {item}")
+    folder = OUTPUTS if kind == names.OUTPUT_EXT else LOGS
+    return io.BytesIO(read_member(output_archive(map_dir, job), f"{folder}/{item}.{kind}"))
+
+
+def chunked(submit: MutableMapping[str, str], itemdata: list[dict[str, str]], chunksize: int, map_dir: Path) -> list[dict[str, str]]:
+    """Rewrite a map's submit description for chunk jobs (in place); one itemdatum per chunk."""
+    if any("extra_remaps" in item for item in itemdata):
+        raise ValueError("output_remaps work one item per job: use chunksize=1 with them")
+    map_dir = map_dir.absolute()
+    per_item_inputs = (map_dir / names.INPUTS_DIR / f"$(component).{names.INPUT_EXT}").as_posix()
+    submit["transfer_input_files"] = ",".join(
+        [
+            *(f for f in submit["transfer_input_files"].split(",") if f.strip() != per_item_inputs),
+            (map_dir / RUNNER).as_posix(),
+            "$(chunk_inputs)",
+        ]
+    )
+    # The job starts in the map's directory: the inputs' relative names are short.
+    submit["initialdir"] = map_dir.as_posix()
+    submit["transfer_output_files"] = OUTPUT_ARCHIVE
+    job_archive = output_archive(map_dir, ("$(Cluster)", "$(Process)"))
+    submit["transfer_output_remaps"] = f'"{OUTPUT_ARCHIVE}={job_archive.as_posix()}"'
+    if "transfer_plugins" in submit:
+        submit["transfer_plugins"] = ""  # HTCondor's Submit cannot delete a key; empty has no effect
+    for stream in ("stdout", "stderr"):
+        submit[stream] = (map_dir / names.JOB_LOGS_DIR / f"chunk-$(Cluster).$(Process).{stream}").as_posix()
+    submit["MY.component"] = '"$(component)"'
+    return [chunk_itemdatum(itemdata[start : start + chunksize], chunksize) for start in range(0, len(itemdata), chunksize)]
+
+
+def chunk_itemdatum(items: list[dict[str, str]], chunksize: int) -> dict[str, str]:
+    """One chunk's itemdatum from its items': their input archives and files, one value per option."""
+    numbers = [int(item["component"]) for item in items]
+    datum = {
+        "component": spec_of(numbers),
+        "chunk_inputs": ", ".join(dict.fromkeys(input_archive(n, chunksize) for n in numbers)),
+    }
+    if any("extra_input_files" in item for item in items):
+        files = (f.strip() for item in items for f in item.get("extra_input_files", "").split(","))
+        datum["extra_input_files"] = ", ".join(dict.fromkeys(f for f in files if f))
+    for key in {key for item in items for key in item if key.startswith("itemdata_for_")}:
+        values = {item.get(key) for item in items}
+        if len(values) > 1:
+            option = key.removeprefix("itemdata_for_")
+            raise ValueError(f"MapOptions {option}: one value for the items of a job (chunksize > 1), or chunksize=1")
+        datum[key] = values.pop() or ""
+    return datum
