@@ -166,7 +166,8 @@ def timed_map(func: Callable[[int], int], count: int, chunksize: int | str) -> f
     start = time.perf_counter()
     result = list(htmap.map(func, range(count), tag="bench-short", chunksize=chunksize))
     seconds = time.perf_counter() - start
-    assert len(result) == count and result[-1] == func(count - 1)
+    assert len(result) == count
+    assert result[-1] == func(count - 1)
     htmap.clean(all=True)
     return seconds
 

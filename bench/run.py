@@ -218,7 +218,8 @@ SHORT_PANEL = {"trivial10k": "a trivial function x 10,000", "nap200": "a 0.1-s f
 def short_panel(figures: dict[str, list[float]]) -> str:
     """The short-function panel: HTMap unchunked and chunked ("auto") against a ProcessPoolExecutor."""
     rows = [
-        "| seconds, median (min/max) | HTMap unchunked | HTMap chunked (auto) | ProcessPoolExecutor | unchunked/pool | chunked/pool |",
+        "| seconds, median (min/max) | HTMap unchunked | HTMap chunked (auto) | ProcessPoolExecutor "
+        "| unchunked/pool | chunked/pool |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for key, name in SHORT_PANEL.items():
@@ -227,7 +228,11 @@ def short_panel(figures: dict[str, list[float]]) -> str:
             f"{statistics.median(x) / statistics.median(pool):.1f}" if x and pool else "-" for x in (unchunked, chunked)
         ]
         rows.append(f"| {name} | {fmt(unchunked)} | {fmt(chunked)} | {fmt(pool)} | {' | '.join(ratios)} |")
-    rows += ["", "Targets: trivial x 10,000 chunked <= 10 s and <= 10 x the pool; unchunked >= 10 items/s; 0.1 s x 200 unchunked <= 15 s."]
+    rows += [
+        "",
+        "Targets: trivial x 10,000 chunked <= 10 s and <= 10 x the pool; unchunked >= 10 items/s; "
+        "0.1 s x 200 unchunked <= 15 s.",
+    ]
     return "\n".join(rows)
 
 
@@ -284,7 +289,10 @@ def main() -> None:
         results[name].update(figures)
     results["ours"].update(builds)
     size_mb = sizes()
-    text = table(results, size_mb) + "\n\nShort functions, on the same cores (the unchunked trivial row: 300 items, scaled):\n\n"
+    text = (
+        table(results, size_mb)
+        + "\n\nShort functions, on the same cores (the unchunked trivial row: 300 items, scaled):\n\n"
+    )
     text += short_panel(results["ours"])
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ class ItemStreams:
         sys.stdout.flush()
         sys.stderr.flush()
         self.saved = [os.dup(1), os.dup(2)]
-        for fd, file in zip((1, 2), self.files):
+        for fd, file in zip((1, 2), self.files, strict=True):
             file.seek(0)
             file.truncate()
             os.dup2(file.fileno(), fd)
@@ -62,7 +62,7 @@ class ItemStreams:
     def __exit__(self, *exc: object) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
-        for fd, saved in zip((1, 2), self.saved):
+        for fd, saved in zip((1, 2), self.saved, strict=True):
             os.dup2(saved, fd)
             os.close(saved)
 
@@ -88,7 +88,11 @@ def run_chunk(run: ModuleType, spec: str) -> None:
     scratch_dir = Path.cwd()
     items = items_of(spec)
     print(f"Running {len(items)} items: {spec}", flush=True)
-    inputs = {name: archive for archive in map(zipfile.ZipFile, sorted(scratch_dir.glob(INPUT_ARCHIVES))) for name in archive.namelist()}
+    inputs = {
+        name: archive
+        for archive in map(zipfile.ZipFile, sorted(scratch_dir.glob(INPUT_ARCHIVES)))
+        for name in archive.namelist()
+    }
 
     func: Any = None
     load_error: BaseException | None = None
@@ -126,7 +130,7 @@ def run_chunk(run: ModuleType, spec: str) -> None:
             output = io.BytesIO()
             run.save_objects([status, result_or_error], output)
             add(tar, f"{OUTPUTS}/{item}.out", output.getvalue())
-            for stream, text in zip(("stdout", "stderr"), streams.contents()):
+            for stream, text in zip(("stdout", "stderr"), streams.contents(), strict=True):
                 add(tar, f"{LOGS}/{item}.{stream}", text)
             files = scratch_dir / run.USER_TRANSFER_DIR / str(item)
             if files.exists():

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.base_notebook.test_htmap_surface import htmap_cli, run, tag  # noqa: F401 (tag: a fixture)
+from tests.base_notebook.test_htmap_surface import htmap_cli, run
 from tests.containers import Container, Containers, docker
 
 pytestmark = pytest.mark.usefixtures("base_image_only")
@@ -72,6 +72,12 @@ with htmap.build_map(lambda x, y=0: x + y, tag=T + "-built", chunksize="auto") a
 out["build_map"] = list(builder.map)
 out["productmap"] = list(htmap.productmap(pow, [1, 2, 3], [1, 2], tag=T + "-product", chunksize=4))
 
+@htmap.mapped
+def triple(x):
+    return 3 * x
+
+out["mapped"] = list(triple.map(range(5), tag=T + "-mapped", chunksize=2))
+
 missing = Path(f"/tmp/{T}-missing.txt")
 held = htmap.map(
     lambda x: x + 1, range(6), tag=T + "-held", chunksize=3,
@@ -126,10 +132,10 @@ def test_a_chunked_map_is_per_item_for_results_errors_streams_files_and_rerun(co
     htmap_cli(container, "remove", tag)
 
 
-def test_starmap_build_map_productmap_auto_holds_and_bad_chunk_sizes(container: Container, tag: str) -> None:
+def test_starmap_build_map_productmap_mapped_auto_holds_and_bad_chunk_sizes(container: Container, tag: str) -> None:
     out = run(container, tag, OTHERS)
     assert out["starmap"] == [2, 4, 8] and out["build_map"] == [10, 11, 12, 13, 14]
-    assert out["productmap"] == [1, 1, 2, 4, 3, 9]
+    assert out["productmap"] == [1, 1, 2, 4, 3, 9] and out["mapped"] == [0, 3, 6, 9, 12]
     # Item 5's input file is missing: its job (items 3 to 5) is held, the other job runs.
     assert out["held_first"] == 1
     assert sorted(out["holds"]) == ["3", "4", "5"] and {code for code, _ in out["holds"].values()} == {13}
@@ -137,9 +143,11 @@ def test_starmap_build_map_productmap_auto_holds_and_bad_chunk_sizes(container: 
     assert out["released"] == [1, 2, 3, 4, 5, 6]
     expected = "chunksize must be a whole number of items per job (1 or more) or 'auto', not "
     assert out["bad"][:3] == [expected + "0", expected + "2.5", expected + "'big'"]
-    assert out["bad"][3] == "MapOptions request_memory: one value for the items of a job (chunksize > 1), or chunksize=1"
+    assert (
+        out["bad"][3] == "MapOptions request_memory: one value for the items of a job (chunksize > 1), or chunksize=1"
+    )
     assert [t for t in out["tags"] if t.startswith(f"{tag}-bad") or t.startswith(f"{tag}-mem")] == []
-    htmap_cli(container, "remove", *(f"{tag}-{name}" for name in ("star", "built", "product", "held")))
+    htmap_cli(container, "remove", *(f"{tag}-{name}" for name in ("star", "built", "product", "mapped", "held")))
 
 
 def test_a_chunked_map_loads_after_the_container_restarts(containers: Containers) -> None:

@@ -13,8 +13,6 @@ import json
 import shlex
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,16 +21,6 @@ from tests.containers import Container
 
 pytestmark = pytest.mark.usefixtures("base_image_only")
 WAIT = 120  # seconds any one component may take, within a script or a CLI call
-
-
-@pytest.fixture
-def tag(container: Container) -> Iterator[str]:
-    """A tag prefix of this test's own; maps of it that a failed test left behind are removed."""
-    prefix = f"surface-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    left = container.exec("sh", "-c", f"ls ~/.htmap/tags | grep '^{prefix}' || true").stdout.split()
-    if left:
-        container.exec("htmap", "remove", *left, check=False, timeout=300)
 
 
 def run(container: Container, tag: str, script: str, env: dict[str, str] | None = None) -> Any:  # noqa: ANN401 (JSON)

@@ -46,14 +46,18 @@ def test_auto_makes_a_few_jobs_per_slot(chunks: ModuleType, items: int, slots: i
 
 @pytest.mark.parametrize("bad", [0, -1, True, 2.5, "big", None])
 def test_a_bad_chunk_size_is_one_line(chunks: ModuleType, bad: object) -> None:
-    with pytest.raises(ValueError, match=r"^chunksize must be a whole number of items per job \(1 or more\) or 'auto', not "):
+    with pytest.raises(
+        ValueError, match=r"^chunksize must be a whole number of items per job \(1 or more\) or 'auto', not "
+    ):
         chunks.resolve(bad, 10, lambda: 1)
 
 
 def submit_of(map_dir: Path) -> dict[str, str]:
     """The parts of a map's submit description that chunks change, as HTMap writes them."""
     return {
-        "transfer_input_files": f"/run.py,{map_dir}/func,{map_dir}/inputs/$(component).in,/data.csv,$(extra_input_files)",
+        "transfer_input_files": ",".join(
+            ["/run.py", f"{map_dir}/func", f"{map_dir}/inputs/$(component).in", "/data.csv", "$(extra_input_files)"]
+        ),
         "transfer_output_files": "_htmap_transfer/ , _htmap_user_transfer/$(component)",
         "transfer_output_remaps": '" $(component).out=/x/outputs/$(component).out "',
         "initialdir": f"{map_dir}/output_files",
@@ -71,7 +75,14 @@ def test_a_map_is_submitted_as_one_job_per_chunk(chunks: ModuleType, tmp_path: P
     assert [job["chunk_inputs"] for job in jobs] == ["inputs/chunk-0.zip", "inputs/chunk-2.zip", "inputs/chunk-4.zip"]
     assert jobs[0]["extra_input_files"] == "/in/0.txt, /in/1.txt"
     files = submit["transfer_input_files"].split(",")
-    assert files == ["/run.py", f"{tmp_path}/func", "/data.csv", "$(extra_input_files)", f"{tmp_path}/_htmap_run_chunk.py", "$(chunk_inputs)"]
+    assert files == [
+        "/run.py",
+        f"{tmp_path}/func",
+        "/data.csv",
+        "$(extra_input_files)",
+        f"{tmp_path}/_htmap_run_chunk.py",
+        "$(chunk_inputs)",
+    ]
     assert submit["initialdir"] == str(tmp_path)
     assert submit["transfer_output_files"] == "_htmap_chunk.tar"
     assert submit["transfer_output_remaps"] == f'"_htmap_chunk.tar={tmp_path}/outputs/chunk-$(Cluster).$(Process).tar"'
