@@ -24,6 +24,7 @@ from . import names
 from .run._htmap_run_chunk import LOGS, OUTPUT_ARCHIVE, OUTPUT_FILES, OUTPUTS, items_of, spec_of
 
 if TYPE_CHECKING:
+    from .maps import Map
     from .state import MapState
 
 __all__ = ["items_of"]  # for state.py
@@ -137,11 +138,12 @@ def item_jobs(state: "MapState") -> dict[int, tuple[int, int]]:
     return state.__dict__.setdefault("_item_jobs", {})
 
 
-def job_finished(state: "MapState", map_dir: Path, job: tuple[int, int], items: Iterable[int]) -> None:
+def job_finished(state: "MapState", job: tuple[int, int], items: Iterable[int]) -> None:
     """A chunk job ended: its items' outputs are in its archive; their output files unpacked."""
     jobs = item_jobs(state)
     for item in items:
         jobs[item] = job
+    map_dir = state.map._map_dir
     path = output_archive(map_dir, job)
     if any(name.startswith(f"{OUTPUT_FILES}/") for name in archive(path).members):
         with tarfile.open(path) as tar:
@@ -149,15 +151,15 @@ def job_finished(state: "MapState", map_dir: Path, job: tuple[int, int], items: 
             tar.extractall(map_dir, members=files, filter="data")
 
 
-def item_output(state: "MapState", map_dir: Path, item: int, kind: str) -> io.BytesIO | None:
-    """An item's output ("out"), stdout or stderr from its job's archive; None: not a chunked map's."""
-    job = item_jobs(state).get(item)
+def item_output(found: "Map", item: int, kind: str) -> io.BytesIO | None:
+    """An item's output ("out"), stdout or stderr from its job's archive; None: not a chunked map."""
+    if found._chunksize == 1:
+        return None
+    job = item_jobs(found._state).get(item)
     if job is None:
-        if load(map_dir) == 1:
-            return None
-        raise FileNotFoundError(f"no output yet for item {item}")
+        raise FileNotFoundError(f"no output yet for item {item} of map {found.tag}")
     folder = OUTPUTS if kind == names.OUTPUT_EXT else LOGS
-    return io.BytesIO(archive(output_archive(map_dir, job)).read(f"{folder}/{item}.{kind}"))
+    return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{folder}/{item}.{kind}"))
 
 
 def chunked(
