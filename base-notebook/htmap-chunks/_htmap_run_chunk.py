@@ -9,6 +9,7 @@ it finishes: a file per item would cost more than a trivial item's run on both s
 
 import io
 import os
+import shutil
 import sys
 import tarfile
 import textwrap
@@ -80,60 +81,80 @@ def add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def failure(run: ModuleType, item: int, error: BaseException, node_info: object, python_info: object) -> object:
+    """The item's error as HTMap reports a component's, its traceback from the item's own frame."""
+    trace = error.__traceback__
+    return run.ExecutionError(
+        component=item,
+        exception_msg=textwrap.dedent("\n".join(traceback.format_exception_only(type(error), error))).rstrip(),
+        stack_summary=traceback.StackSummary.from_list(run.build_frames(trace)),
+        node_info=node_info,
+        python_info=python_info,
+        scratch_dir_contents=[],
+    )
+
+
+def installed(run: ModuleType) -> object:
+    """The interpreter and its packages, for error reports only (as HTMap's run script)."""
+    try:
+        return (*run.get_python_info()[:2], run.pip_freeze())
+    except Exception:
+        return None
+
+
 def run_chunk(run: ModuleType, spec: str) -> None:
     """Run each item of the chunk with the run script's own helpers (`run` is its __main__)."""
     os.environ["HTMAP_ON_EXECUTE"] = "1"
+    os.environ["HTMAP_IN_CHUNK"] = "1"  # htmap.checkpoint and URL outputs: one item per job only
     node_info = run.get_node_info()
     run.print_node_info(node_info)
     scratch_dir = Path.cwd()
     items = items_of(spec)
     print(f"Running {len(items)} items: {spec}", flush=True)
     inputs = {
-        name: archive
-        for archive in map(zipfile.ZipFile, sorted(scratch_dir.glob(INPUT_ARCHIVES)))
-        for name in archive.namelist()
+        name: zipped
+        for zipped in map(zipfile.ZipFile, sorted(scratch_dir.glob(INPUT_ARCHIVES)))
+        for name in zipped.namelist()
     }
-
-    func: Any = None
-    load_error: BaseException | None = None
-    try:
-        run.check_notebook_versions(sys.argv[2:4])
-        func = run.load_func()
-    except Exception as e:  # reported as each item's error
-        load_error = e
 
     python_info = None
     streams = ItemStreams()
-    with tarfile.open(OUTPUT_ARCHIVE, "w", format=tarfile.PAX_FORMAT) as tar:
+    try:
+        run.check_notebook_versions(sys.argv[2:4])
+        func = run.load_func()
+    except Exception as e:  # every item's error: made once (its traceback would grow at each raise)
+        python_info = installed(run)
+        stderr = "".join(traceback.format_exception(e)).encode()
+        loaded: Any = (e, stderr)
+    else:
+        loaded = None
+
+    # Symbolic links in an item's output files are sent as the files they point to.
+    with tarfile.open(OUTPUT_ARCHIVE, "w", format=tarfile.PAX_FORMAT, dereference=True) as tar:
         for item in items:
             os.environ["HTMAP_COMPONENT"] = str(item)
-            with streams:
-                try:
-                    if load_error is not None:
-                        raise load_error
-                    args, kwargs = run.load_object(inputs[f"{item}.in"].open(f"{item}.in"))
-                    result_or_error, status = func(*args, **kwargs), "OK"
-                except Exception:
-                    kind, value, trace = sys.exc_info()
-                    if python_info is None:  # the installed packages, for error reports only
-                        python_info = (*run.get_python_info()[:2], run.pip_freeze())
-                    result_or_error = run.ExecutionError(
-                        component=item,
-                        exception_msg=textwrap.dedent("\n".join(traceback.format_exception_only(kind, value))).rstrip(),
-                        stack_summary=traceback.StackSummary.from_list(run.build_frames(trace)),
-                        node_info=node_info,
-                        python_info=python_info,
-                        scratch_dir_contents=[],
-                    )
-                    status = "ERR"
-                    traceback.print_exception(kind, value, trace.tb_next)  # from the item's own frame
+            if loaded is not None:
+                status, result_or_error = "ERR", failure(run, item, loaded[0], node_info, python_info)
+                texts = [b"", loaded[1]]
+            else:
+                with streams:
+                    try:
+                        args, kwargs = run.load_object(inputs[f"{item}.in"].open(f"{item}.in"))
+                        result_or_error, status = func(*args, **kwargs), "OK"
+                    except (Exception, SystemExit) as e:  # the item's own error; the next item runs
+                        if python_info is None:
+                            python_info = installed(run)
+                        result_or_error, status = failure(run, item, e, node_info, python_info), "ERR"
+                        traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # from the item's frame
+                texts = streams.contents()
             output = io.BytesIO()
             run.save_objects([status, result_or_error], output)
             add(tar, f"{OUTPUTS}/{item}.out", output.getvalue())
-            for stream, text in zip(("stdout", "stderr"), streams.contents(), strict=True):
+            for stream, text in zip(("stdout", "stderr"), texts, strict=True):
                 add(tar, f"{LOGS}/{item}.{stream}", text)
             files = scratch_dir / run.USER_TRANSFER_DIR / str(item)
             if files.exists():
                 tar.add(files, f"{OUTPUT_FILES}/{item}")
-            tar.fileobj.flush()
+                shutil.rmtree(files)
+            tar.fileobj.flush()  # type: ignore[union-attr]
     print(f"Finished {len(items)} items", flush=True)

@@ -101,7 +101,21 @@ try:
               map_options=htmap.MapOptions(request_memory=["100MB", "200MB"]))
 except ValueError as e:
     bad.append(str(e))
+for name in ("a", "b"):
+    Path(f"/tmp/{T}-{name}").mkdir(exist_ok=True)
+    Path(f"/tmp/{T}-{name}/same.txt").write_text(name)
+try:
+    htmap.map(str, [1, 2], tag=T + "-same", chunksize=2,
+              map_options=htmap.MapOptions(input_files=[f"/tmp/{T}-a/same.txt", f"/tmp/{T}-b/same.txt"]))
+except ValueError as e:
+    bad.append(str(e))
 out["bad"] = bad
+
+def checkpoints(x):
+    Path("state.txt").write_text("1")
+    htmap.checkpoint("state.txt")
+
+out["checkpoint"] = htmap.map(checkpoints, [1], tag=T + "-checkpoint", chunksize=2).get_err(0).exception_msg
 out["tags"] = sorted(htmap.get_tags())
 print(json.dumps(out))
 """
@@ -146,14 +160,36 @@ def test_starmap_build_map_productmap_mapped_auto_holds_and_bad_chunk_sizes(cont
     assert (
         out["bad"][3] == "MapOptions request_memory: one value for the items of a job (chunksize > 1), or chunksize=1"
     )
-    assert [t for t in out["tags"] if t.startswith(f"{tag}-bad") or t.startswith(f"{tag}-mem")] == []
-    htmap_cli(container, "remove", *(f"{tag}-{name}" for name in ("star", "built", "product", "mapped", "held")))
+    same = f"input files /tmp/{tag}-a/same.txt and /tmp/{tag}-b/same.txt of one job share a name: give chunksize=1"
+    assert out["bad"][4] == same
+    assert [t for t in out["tags"] if t.split("-")[-1] in ("bad", "mem", "same")] == []
+    assert out["checkpoint"] == "RuntimeError: htmap.checkpoint works one item per job: map with chunksize=1"
+    names = ("star", "built", "product", "mapped", "held", "checkpoint")
+    htmap_cli(container, "remove", *(f"{tag}-{name}" for name in names))
+
+
+RESTARTED = """
+import htmap
+from pathlib import Path
+
+def negate(x):
+    Path(f"{x}.txt").write_text(str(-x))
+    htmap.transfer_output_files(f"{x}.txt")
+    return -x
+
+htmap.map(negate, range(30), tag="kept", chunksize=8).wait(timeout=300)
+"""
 
 
 def test_a_chunked_map_loads_after_the_container_restarts(containers: Containers) -> None:
     box = containers.start(wait="healthy")
-    box.map_script("import htmap\nhtmap.map(lambda x: -x, range(30), tag='kept', chunksize=8).wait(timeout=300)")
+    box.map_script(RESTARTED)
     docker("restart", box.cid)
     box.wait_for(lambda: box.health() == "healthy", "healthy status after the restart")
-    script = "import htmap\nm = htmap.load('kept')\nprint(list(m), m.stdout[29] == '', len(m), m.is_done)"
-    assert box.map_script(script)[-1] == f"{[-x for x in range(30)]} True 30 True"
+    # Without its saved state too: rebuilt from the map's event log.
+    box.exec("sh", "-c", "rm ~/.htmap/maps/*/map_state ~/.htmap/maps/*/output_files/29/29.txt")
+    script = (
+        "import htmap\nm = htmap.load('kept')\n"
+        "print(list(m), m.stdout[29] == '', len(m), m.is_done, (m.output_files[29] / '29.txt').read_text())"
+    )
+    assert box.map_script(script)[-1] == f"{[-x for x in range(30)]} True 30 True -29"

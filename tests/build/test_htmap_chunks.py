@@ -5,8 +5,16 @@ their own with HTMap's few names. The jobs themselves run in test_htmap_chunks (
 """
 
 import importlib
+import io
+import os
+import pickle
 import shutil
+import subprocess
 import sys
+import tarfile
+import traceback
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -103,3 +111,93 @@ def test_options_per_item_must_agree_within_a_job(chunks: ModuleType, tmp_path: 
         chunks.chunked(submit_of(tmp_path), differ, 2, tmp_path)
     with pytest.raises(ValueError, match=r"^output_remaps work one item per job"):
         chunks.chunked(submit_of(tmp_path), [{"component": "0", "extra_remaps": "a=b"}], 2, tmp_path)
+
+
+def item(x: int) -> int:
+    """A mapped function: prints to both streams and from a subprocess, sends a file, fails for 1 and 2."""
+    print(f"out {x}")
+    print(f"err {x}", file=sys.stderr)
+    subprocess.run(["echo", f"sub {x}"], check=True)
+    files = Path("_htmap_user_transfer", str(x))
+    files.mkdir(parents=True)
+    (files / "f.txt").write_text(str(x))
+    if x == 1:
+        raise ValueError("one")
+    if x == 2:
+        sys.exit(5)
+    return 10 * x
+
+
+class ExecutionError:
+    """HTMap's, as its run script has it: the fields of a component's error."""
+
+    def __init__(self, **fields: object) -> None:
+        self.__dict__.update(fields)
+
+
+def stub_run(load_func: Callable[[], object]) -> ModuleType:
+    """HTMap's run script's helpers that the runner uses, with pickle for cloudpickle."""
+    run = ModuleType("stub_run")
+    run.__dict__.update(
+        USER_TRANSFER_DIR="_htmap_user_transfer",
+        ExecutionError=ExecutionError,
+        get_node_info=lambda: ("node", "127.0.0.1", None, "me"),
+        print_node_info=lambda info: print("Landed on", info[0]),
+        check_notebook_versions=lambda versions: None,
+        load_func=load_func,
+        load_object=pickle.load,
+        save_objects=lambda objects, file: [pickle.dump(o, file) for o in objects],
+        build_frames=lambda tb: list(traceback.extract_tb(tb))[1:],
+        get_python_info=lambda: ("python", "3.13", "(listed when a component fails)"),
+        pip_freeze=lambda: "pkg==1",
+    )
+    return run
+
+
+def run_in(folder: Path, chunks: ModuleType, run: ModuleType, spec: str) -> dict[str, bytes]:
+    """Run a chunk in `folder` with inputs x = item; the output archive's members."""
+    runner = sys.modules[chunks.__name__.replace(".chunks", ".run._htmap_run_chunk")]
+    with zipfile.ZipFile(folder / "chunk-0.zip", "w") as zipped:
+        for x in runner.items_of(spec):
+            zipped.writestr(f"{x}.in", pickle.dumps(((x,), {})))
+    # In a job, sys.stdout and sys.stderr write to file descriptors 1 and 2; pytest's do not.
+    cwd, streams = Path.cwd(), (sys.stdout, sys.stderr)
+    os.chdir(folder)
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    try:
+        runner.run_chunk(run, spec)
+    finally:
+        os.chdir(cwd)
+        sys.stdout, sys.stderr = streams
+    with tarfile.open(folder / "_htmap_chunk.tar") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+
+
+def outcome(members: dict[str, bytes], x: int) -> tuple[str, object]:
+    loaded = io.BytesIO(members[f"outputs/{x}.out"])
+    return pickle.load(loaded), pickle.load(loaded)  # noqa: S301 (the test's own)
+
+
+def test_each_item_of_a_job_has_its_own_result_error_streams_and_files(chunks: ModuleType, tmp_path: Path) -> None:
+    members = run_in(tmp_path, chunks, stub_run(lambda: item), "0-3")
+    assert outcome(members, 0) == ("OK", 0) and outcome(members, 3) == ("OK", 30)
+    status, error = outcome(members, 1)
+    assert status == "ERR" and error.exception_msg == "ValueError: one" and error.component == 1
+    assert error.stack_summary[0].name == "item"  # from the item's own frame
+    status, error = outcome(members, 2)  # sys.exit in an item: its error, and the next item runs
+    assert status == "ERR" and error.exception_msg == "SystemExit: 5"
+    assert members["logs/0.stdout"] == b"out 0\nsub 0\n" and members["logs/0.stderr"] == b"err 0\n"
+    assert members["logs/1.stderr"].startswith(b"err 1\nTraceback") and b"ValueError: one" in members["logs/1.stderr"]
+    assert members["output_files/3/f.txt"] == b"3"
+    assert not (tmp_path / "_htmap_user_transfer" / "3").exists()  # sent: the job's disk stays small
+
+
+def test_a_function_that_does_not_load_is_each_items_error_made_once(chunks: ModuleType, tmp_path: Path) -> None:
+    def broken() -> None:
+        raise ModuleNotFoundError("No module named 'missing'")
+
+    members = run_in(tmp_path, chunks, stub_run(broken), "0-299")
+    errors = [outcome(members, x)[1] for x in range(300)]
+    assert {e.exception_msg for e in errors} == {"ModuleNotFoundError: No module named 'missing'"}
+    assert [e.component for e in errors] == list(range(300))
+    assert len({len(members[f"logs/{x}.stderr"]) for x in range(300)}) == 1  # the traceback does not grow
