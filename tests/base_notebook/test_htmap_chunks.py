@@ -187,7 +187,7 @@ def test_a_chunked_map_loads_after_the_container_restarts(containers: Containers
     docker("restart", box.cid)
     box.wait_for(lambda: box.health() == "healthy", "healthy status after the restart")
     # Without its saved state too: rebuilt from the map's event log.
-    box.exec("sh", "-c", "rm ~/.htmap/maps/*/map_state ~/.htmap/maps/*/output_files/29/29.txt")
+    box.exec("sh", "-c", "rm -r ~/.htmap/maps/*/map_state ~/.htmap/maps/*/output_files/29")
     script = (
         "import htmap\nm = htmap.load('kept')\n"
         "print(list(m), m.stdout[29] == '', len(m), m.is_done, (m.output_files[29] / '29.txt').read_text())"
