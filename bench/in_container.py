@@ -4,7 +4,6 @@ Usage: python in_container.py FIGURE[=ARG]...   (function names below, run in th
 """
 
 import json
-import math
 import os
 import statistics
 import sys
@@ -173,13 +172,14 @@ def timed_map(func: Callable[[int], int], count: int, chunksize: int | str) -> f
 
 
 def timed_pool(func: Callable[[int], int], count: int) -> float:
-    """The floor on this machine: a ProcessPoolExecutor on its cores, as HTMap's "auto" chunks."""
+    """The floor on this machine: a ProcessPoolExecutor on its cores, chunked as HTMap's "auto"."""
     from concurrent.futures import ProcessPoolExecutor
 
     cores = os.cpu_count() or 1
+    chunksize = htmap.chunks.resolve("auto", count, lambda: cores)
     start = time.perf_counter()
     with ProcessPoolExecutor(cores) as pool:
-        result = list(pool.map(func, range(count), chunksize=math.ceil(count / (4 * cores))))
+        result = list(pool.map(func, range(count), chunksize=chunksize))
     seconds = time.perf_counter() - start
     assert len(result) == count
     return seconds
