@@ -30,7 +30,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest -p no:cacheprovider
 
-.PHONY: help buildx podman browser registry root-image build build-all-arch push test-arm64 manifests run stop test unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
+.PHONY: help buildx podman browser registry root-image build build-all-arch push test-arm64 manifests run stop test test-lane-base test-lane-family unit lint bench clean $(addprefix build-,$(IMAGES)) $(addprefix test-,$(IMAGES))
 
 help: ## this list
 	@sed -nE 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/p; s/^\$$\(addprefix ([a-z]+)-.*## (.*)/\1-IMAGE\t\2/p' $(MAKEFILE_LIST) | \
@@ -109,9 +109,15 @@ podman:
 browser:
 	@tools/host-tools.sh browser
 
+# Two lanes side by side, as the tests mostly wait on HTCondor and Jupyter: the base image's
+# suite (about half of the time), and every other image's in order. Each line says its image.
 test: unit build podman browser registry ## build and test every image
-	@for image in $(IMAGES); do \
-	  echo "== testing $$image"; $(PYTEST) tests --image $$image --durations=5 || exit 1; \
+	@$(MAKE) --no-print-directory -j2 test-lane-base test-lane-family
+
+test-lane-base test-lane-family: test-lane-%:
+	@for image in $(if $(filter base,$*),base-notebook,$(filter-out base-notebook,$(IMAGES))); do \
+	  echo "== testing $$image"; \
+	  $(PYTEST) tests --image $$image --durations=10 --color=no 2>&1 | sed -u "s/^/[$$image] /"; \
 	done
 
 $(addprefix test-,$(IMAGES)): test-%: $(VENV)/.done build-% podman browser registry ## test one image, e.g. test-base-notebook

@@ -122,6 +122,14 @@ target "tensorflow-notebook" {
   labels     = about("tensorflow-notebook", "The HTC scipy notebook with TensorFlow (CPU) and Keras")
 }
 
+target "pytorch-notebook" {
+  inherits   = ["_family"]
+  dockerfile = "pytorch-notebook/Dockerfile"
+  args       = child("pytorch-notebook", "scipy-notebook")
+  tags       = tags("pytorch-notebook")
+  labels     = about("pytorch-notebook", "The HTC scipy notebook with PyTorch and torchvision (CPU, and NVIDIA GPUs when given)")
+}
+
 target "r-notebook" {
   inherits   = ["_family"]
   dockerfile = "r-notebook/Dockerfile"
@@ -148,5 +156,5 @@ target "datascience-notebook" {
 
 # Runs the targets in parallel: use `make build`, which builds parents first.
 group "default" {
-  targets = ["base-notebook", "minimal-notebook", "scipy-notebook", "tensorflow-notebook", "r-notebook", "pyspark-notebook", "datascience-notebook"]
+  targets = ["base-notebook", "minimal-notebook", "scipy-notebook", "tensorflow-notebook", "pytorch-notebook", "r-notebook", "pyspark-notebook", "datascience-notebook"]
 }

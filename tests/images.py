@@ -13,6 +13,7 @@ PARENT: dict[str, str | None] = {
     "minimal-notebook": "base-notebook",
     "scipy-notebook": "minimal-notebook",
     "tensorflow-notebook": "scipy-notebook",
+    "pytorch-notebook": "scipy-notebook",
     "r-notebook": "minimal-notebook",
     "pyspark-notebook": "scipy-notebook",
     "datascience-notebook": "scipy-notebook",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.containers import Container
+from tests.containers import Container, Containers
 
 
 @pytest.mark.smoke
@@ -35,3 +35,19 @@ def test_pool_listens_only_on_loopback(container: Container) -> None:
 def test_state_lives_under_the_home(container: Container) -> None:
     assert container.host.file("/home/jovyan/.condor/state/spool").is_directory
     assert container.host.file("/home/jovyan/.condor/state/passwords.d").mode == 0o700
+
+
+def test_the_pool_offers_the_containers_gpus_to_jobs_that_ask(containers: Containers, base_image_only: None) -> None:
+    # HTCondor's GPU discovery, as with `docker run --gpus all`; here two simulated GPUs (its own test mode).
+    box = containers.start(env={"_CONDOR_STARTD_DETECT_GPUS": "-properties -simulate:2,2"}, wait="healthy")
+    assert box.exec("condor_status", "-const", "PartitionableSlot", "-af", "TotalSlotGPUs").stdout.split() == ["2"]
+    lines = box.map_script(
+        "import htmap, os\n"
+        "gpus = htmap.MapOptions(request_gpus='1')\n"
+        "m = htmap.map(lambda _: (os.environ['_CONDOR_AssignedGPUs'], os.environ['CUDA_VISIBLE_DEVICES']), range(2), "
+        "map_options=gpus)\n"
+        "for assigned, visible in m: print(assigned, visible)\n"
+    )
+    for line in lines[-2:]:
+        assigned, visible = line.split()
+        assert assigned.startswith("GPU-") and visible, lines

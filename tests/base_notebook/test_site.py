@@ -24,6 +24,9 @@ def machine(_):
 print(sorted(set(htmap.map(machine, range(20)))))
 """
 ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
+# Site mode is the entrypoint's and the pool's: base's layers in every image. A flavour's own
+# packages at a site: scipy's test at a site that shares nothing.
+pytestmark = pytest.mark.usefixtures("base_image_only")
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"  # noqa: S105 (signed by no key)
 
 
@@ -34,9 +37,15 @@ def assert_one_line(box: Container, line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def notebook(site: Site, module_containers: Containers) -> Container:
+def shared_site(base_image_only: None, request: pytest.FixtureRequest) -> Site:
+    """The session's site, asked for after the base-only check: a child image's run starts none."""
+    return request.getfixturevalue("site")
+
+
+@pytest.fixture(scope="module")
+def notebook(shared_site: Site, module_containers: Containers) -> Container:
     """A notebook joined to the site as an admin would set it up."""
-    return site.start_notebook(module_containers)
+    return shared_site.start_notebook(module_containers)
 
 
 def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:
@@ -62,10 +71,9 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
-def test_the_dashboard_says_when_the_site_schedd_does_not_answer(site: Site, containers: Containers) -> None:
-    env = site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
-    box = containers.start(env=env, options=("--network", site.network), wait="jupyter")
+def test_the_dashboard_says_when_the_site_schedd_does_not_answer(shared_site: Site, containers: Containers) -> None:
+    env = shared_site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
+    box = containers.start(env=env, options=("--network", shared_site.network), wait="jupyter")
     state = box.get_json("/htcondor/state.json")
     assert state["jobs"] is None
     assert any(line.startswith("The schedd (nosuch@submit) does not answer") for line in state["problems"]), state
@@ -76,7 +84,6 @@ def test_token_file_is_private(notebook: Container) -> None:
     assert token.mode == 0o600 and token.user == "jovyan"
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
 @pytest.mark.parametrize(
     ("env", "line"),
     [
@@ -89,15 +96,19 @@ def test_token_file_is_private(notebook: Container) -> None:
     ],
     ids=["wrong-token", "missing-token", "unreachable-schedd"],
 )
-def test_bad_site_setup_is_one_clear_line(site: Site, containers: Containers, env: dict[str, str], line: str) -> None:
+def test_bad_site_setup_is_one_clear_line(
+    shared_site: Site, containers: Containers, env: dict[str, str], line: str
+) -> None:
     # Its own (empty) home: the shared one already holds the good token.
-    box = containers.start(env=site.notebook_env(**env), options=("--network", site.network), wait="jupyter")
+    box = containers.start(
+        env=shared_site.notebook_env(**env), options=("--network", shared_site.network), wait="jupyter"
+    )
     assert_one_line(box, line)
     assert box.http_status("/api") == 200
 
 
 @pytest.fixture(scope="module")
-def older_site(image: str, base_image_only: None) -> Iterator[Site]:
+def older_site(base_image_only: None, image: str) -> Iterator[Site]:
     """A site whose every node runs Debian stable's HTCondor 23.9.6 (see tests/site_pool.py).
 
     Its execute nodes run the notebook's jobs in its image (the container delivery).
