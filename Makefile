@@ -135,8 +135,8 @@ registry:
 lint: $(VENV)/.done ## hadolint, shellcheck, ruff
 	$(VENV)/bin/hadolint */Dockerfile tests/site/node/Dockerfile
 	$(VENV)/bin/shellcheck tools/*.sh .ci/run base-notebook/install-python-packages base-notebook/open-home base-notebook/start.sh base-notebook/run-hooks.sh base-notebook/_docker_stacks_log.sh base-notebook/fix-permissions r-notebook/install-r tests/operations/make-old-home.sh
-	$(VENV)/bin/ruff check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/htmap-chunks base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives
-	$(VENV)/bin/ruff format --check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/htmap-chunks base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives
+	$(VENV)/bin/ruff check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/htmap-chunks base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives scipy-notebook/htc_dask_ssl.py
+	$(VENV)/bin/ruff format --check entrypoint dashboard tests bench tools/image-info.py base-notebook/patch-htmap base-notebook/htmap-chunks base-notebook/start.py base-notebook/strip-shared-objects base-notebook/compile-python pyspark-notebook/trim-jar-natives scipy-notebook/htc_dask_ssl.py
 
 # The benchmark builds the base image itself: its cold build is one of the figures.
 bench: buildx root-image browser $(VENV)/.done ## speed and size benchmarks (bench/): table, JSON, plot

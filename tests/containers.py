@@ -13,6 +13,8 @@ from typing import Any
 import testinfra
 from testinfra.host import Host
 
+from tests import jupyter_kernel
+
 LABEL = "org.htcondor.test"
 READY_TIMEOUT = 180.0
 
@@ -135,6 +137,14 @@ class Container:
         assert done.returncode == 0, f"notebook failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return json.loads(done.stdout.splitlines()[-1])
 
+    def in_kernel(self, code: str, timeout: float = 300) -> str:
+        """Run `code` in a new kernel of the container's Jupyter, as a cell (in Jupyter's environment); its stdout."""
+        kernel = self.get_json("/api/kernels", "POST", {"name": "python3"})["id"]
+        try:
+            return jupyter_kernel.execute(f"127.0.0.1:{self.port()}", self.token(), kernel, code, timeout)
+        finally:
+            self.get_json(f"/api/kernels/{kernel}", "DELETE")
+
     def imports(self, *modules: str) -> None:
         """Assert that the notebook's Python imports every module."""
         self.python("import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules))
@@ -167,7 +177,12 @@ class Container:
         """(user, command name) of every process in the container; the uid when `numeric`."""
         owner = "%u" if numeric else "%U"
         out = self.exec(
-            "sh", "-c", f'for p in /proc/[0-9]*; do echo "$(stat -c {owner} $p) $(cat $p/comm)"; done', check=False
+            "sh",
+            "-c",
+            # A process that ends mid-loop (the loop's own subshells among them) is skipped, not read as blank.
+            f"for p in /proc/[0-9]*; do u=$(stat -c {owner} $p 2>/dev/null) && c=$(cat $p/comm 2>/dev/null)"
+            ' && echo "$u $c"; done',
+            check=False,
         ).stdout
         return [tuple(line.split(" ", 1)) for line in out.splitlines() if " " in line]  # type: ignore[misc]
 

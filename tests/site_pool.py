@@ -216,6 +216,9 @@ class Site:
             # 120 s below on this busy engine (CI, after a 3 GB push): HasDocker from `docker info`
             # alone; the site's jobs run in Docker all the same, and the tests' jobs check it.
             *("-e", "_CONDOR_DOCKER_PERFORM_TEST=false"),
+            # Jobs' containers on the site's network, as a site's jobs reach its hosts (Apptainer
+            # jobs share their node's network): Dask's workers reach a notebook's scheduler.
+            *("-e", f"_CONDOR_DOCKER_EXTRA_ARGUMENTS=--network={self.network}"),
         )
         return self.start_role(host, "MASTER, STARTD", image=self.execute_image, options=options)
 

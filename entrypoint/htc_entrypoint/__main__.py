@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import access_point, background, health, hooks, job, jupyter, log, mode, pool, remote, users
+from . import access_point, background, dask_site, health, hooks, job, jupyter, log, mode, pool, remote, users
 from .supervise import Supervisor
 
 # Set for everything the start-up runs, under docker-stacks' name, which scripts may test.
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
     if cmd.api_url:
         jupyter.resource_limits(env)
         jupyter.dask_dashboard_link(env)
+        if chosen.at_site:
+            dask_site.configure(env)
     restartable = env.get("RESTARTABLE", "").strip().lower() == "yes"
     # docker-stacks' words: after a root start, which user runs the command.
     how = f"Running as {account.name}" if account is not None else "Executing the command"

@@ -2,13 +2,12 @@
 
 import shlex
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import log, resources
+from . import log, resources, selfsigned
 
 DEFAULT_PORT = 8888
 DEFAULT_APP = "lab"
@@ -163,17 +162,7 @@ def make_certificate(env: Mapping[str, str]) -> None:
     if pem.exists():
         return
     try:
-        pem.parent.mkdir(parents=True, exist_ok=True)
-        key = ["-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/O=generated/CN=htc-notebook"]
-        done = subprocess.run(
-            ["openssl", "req", "-x509", *key, "-keyout", str(pem), "-out", str(pem)],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            raise OSError(0, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "openssl failed")
-        pem.chmod(0o600)
+        selfsigned.make(pem, "/O=generated/CN=htc-notebook", days=365)
     except OSError as exc:
         log.error(f"GEN_CERT: cannot make {pem} ({exc.strerror}): unset GEN_CERT, or make its folder writable")
         return

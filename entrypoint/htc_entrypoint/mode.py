@@ -24,6 +24,11 @@ class Mode:
     collector: str | None = None
 
     @property
+    def at_site(self) -> bool:
+        """A site's pool runs the jobs (remote or access-point mode), on nodes beyond this container."""
+        return not self.personal
+
+    @property
     def access_point(self) -> bool:
         """Access-point mode: a schedd of the notebook's own in the site's pool."""
         return self.collector is not None

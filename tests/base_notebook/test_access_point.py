@@ -33,24 +33,18 @@ ACCESS_POINT_DAEMONS = {"condor_master", "condor_schedd", "condor_procd", "condo
 
 
 @pytest.fixture(scope="module")
-def site_for_access_points(base_image_only: None, request: pytest.FixtureRequest) -> Site:
-    """The site whose jobs run in containers (asked for after the base-only check)."""
-    return request.getfixturevalue("container_site")
-
-
-@pytest.fixture(scope="module")
-def access_point(site_for_access_points: Site, module_containers: Containers) -> Container:
+def access_point(base_container_site: Site, module_containers: Containers) -> Container:
     """A notebook on the site's network with the collector and the user's token: no volume."""
-    site = site_for_access_points
+    site = base_container_site
     box = module_containers.start(env=site.access_point_env(), options=("--network", site.network), wait="jupyter")
     box.wait_for_log(READY, timeout=120)
     return box
 
 
 def test_the_seed_map_runs_at_the_site_from_the_notebooks_own_schedd(
-    access_point: Container, site_for_access_points: Site
+    access_point: Container, base_container_site: Site
 ) -> None:
-    site = site_for_access_points
+    site = base_container_site
     assert access_point.inspect()["Mounts"] == []  # nothing shared with any site container
     values, machines = json.loads(access_point.python(SEED).splitlines()[-1])
     assert values == [2 * x for x in range(10)]
@@ -132,9 +126,9 @@ WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSIsImlzcyI6InNpdGUi
     ids=["missing-token", "wrong-token", "unreachable-collector"],
 )
 def test_bad_access_point_settings_are_one_clear_line(
-    site_for_access_points: Site, containers: Containers, env: dict[str, str], line: str
+    base_container_site: Site, containers: Containers, env: dict[str, str], line: str
 ) -> None:
-    site = site_for_access_points
+    site = base_container_site
     box = containers.start(env=site.access_point_env(**env), options=("--network", site.network), wait="jupyter")
     box.wait_for_log(line, timeout=60)
     assert len([text for text in box.logs().splitlines() if line in text]) == 1

@@ -8,14 +8,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import websocket
 
+from tests import jupyter_kernel
 from tests.containers import docker
 from tests.site_pool import EXECUTE_NODES, SCHEDD, Hub, Site, hub
 
@@ -49,54 +48,8 @@ def wait(predicate: Any, what: str, timeout: float = 240) -> None:  # noqa: ANN4
 
 
 def execute(hub_: Hub, token: str, kernel: str, code: str, timeout: float = 300) -> str:
-    """Run code in a kernel over the Jupyter kernel websocket protocol; return its stdout."""
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{hub_.port}/user/{USER}/api/kernels/{kernel}/channels",
-        header=[f"Authorization: token {token}"],
-        timeout=timeout,
-    )
-    msg_id = uuid.uuid4().hex
-    ws.send(
-        json.dumps(
-            {
-                "header": {
-                    "msg_id": msg_id,
-                    "username": USER,
-                    "session": uuid.uuid4().hex,
-                    "msg_type": "execute_request",
-                    "version": "5.3",
-                    "date": "",
-                },
-                "parent_header": {},
-                "metadata": {},
-                "channel": "shell",
-                "buffers": [],
-                "content": {
-                    "code": code,
-                    "silent": False,
-                    "store_history": False,
-                    "user_expressions": {},
-                    "allow_stdin": False,
-                    "stop_on_error": True,
-                },
-            }
-        )
-    )
-    out = []
-    try:
-        while True:
-            msg = json.loads(ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                out.append(content["text"])
-            elif kind == "error":
-                raise AssertionError("\n".join(content["traceback"]))
-            elif kind == "status" and content["execution_state"] == "idle":
-                return "".join(out)
-    finally:
-        ws.close()
+    """Run code in a kernel of the user's server, through the hub's proxy; return its stdout."""
+    return jupyter_kernel.execute(f"127.0.0.1:{hub_.port}/user/{USER}", token, kernel, code, timeout)
 
 
 @contextmanager
@@ -116,35 +69,29 @@ def spawn(site: Site, access_point: bool = False) -> Iterator[tuple[Hub, str]]:
 
 
 @pytest.fixture(scope="module")
-def spawned(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str]]:
+def spawned(base_site: Site) -> Iterator[tuple[Hub, str]]:
     """The hub, and a token of the user whose server it has spawned.
 
     With the base image only: a spawned server starts by base's layers (start-singleuser.sh,
     the entrypoint) in every image, and each child image's own site test maps in remote mode.
     A hub and a spawn per child image cost CI 1 to 1.5 minutes each.
     """
-    with spawn(request.getfixturevalue("site")) as spawned_:
+    with spawn(base_site) as spawned_:
         yield spawned_
 
 
 @pytest.fixture  # one test's: its hub is gone before the next hub starts (the same names)
-def spawned_at_container_site(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str, Site]]:
-    """The same at a site whose execute nodes share nothing with the notebook, and the site.
-
-    With the base image only (its layers in every image); the site is asked for after that
-    check, so that no other image is pushed to its registry for nothing.
-    """
-    site: Site = request.getfixturevalue("container_site")
-    with spawn(site) as (hub_, token):
-        yield hub_, token, site
+def spawned_at_container_site(base_container_site: Site) -> Iterator[tuple[Hub, str, Site]]:
+    """The same at a site whose execute nodes share nothing with the notebook, and the site."""
+    with spawn(base_container_site) as (hub_, token):
+        yield hub_, token, base_container_site
 
 
 @pytest.fixture
-def spawned_as_access_point(base_image_only: None, request: pytest.FixtureRequest) -> Iterator[tuple[Hub, str, Site]]:
+def spawned_as_access_point(base_container_site: Site) -> Iterator[tuple[Hub, str, Site]]:
     """The same site, the notebook spawned as its own access point: no home shared with the site."""
-    site: Site = request.getfixturevalue("container_site")
-    with spawn(site, access_point=True) as (hub_, token):
-        yield hub_, token, site
+    with spawn(base_container_site, access_point=True) as (hub_, token):
+        yield hub_, token, base_container_site
 
 
 def test_spawned_kernel_maps_onto_the_site_pool(spawned: tuple[Hub, str]) -> None:

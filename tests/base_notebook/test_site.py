@@ -37,15 +37,9 @@ def assert_one_line(box: Container, line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def shared_site(base_image_only: None, request: pytest.FixtureRequest) -> Site:
-    """The session's site, asked for after the base-only check: a child image's run starts none."""
-    return request.getfixturevalue("site")
-
-
-@pytest.fixture(scope="module")
-def notebook(shared_site: Site, module_containers: Containers) -> Container:
+def notebook(base_site: Site, module_containers: Containers) -> Container:
     """A notebook joined to the site as an admin would set it up."""
-    return shared_site.start_notebook(module_containers)
+    return base_site.start_notebook(module_containers)
 
 
 def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:
@@ -71,9 +65,9 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
-def test_the_dashboard_says_when_the_site_schedd_does_not_answer(shared_site: Site, containers: Containers) -> None:
-    env = shared_site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
-    box = containers.start(env=env, options=("--network", shared_site.network), wait="jupyter")
+def test_the_dashboard_says_when_the_site_schedd_does_not_answer(base_site: Site, containers: Containers) -> None:
+    env = base_site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
+    box = containers.start(env=env, options=("--network", base_site.network), wait="jupyter")
     state = box.get_json("/htcondor/state.json")
     assert state["jobs"] is None
     assert any(line.startswith("The schedd (nosuch@submit) does not answer") for line in state["problems"]), state
@@ -97,12 +91,10 @@ def test_token_file_is_private(notebook: Container) -> None:
     ids=["wrong-token", "missing-token", "unreachable-schedd"],
 )
 def test_bad_site_setup_is_one_clear_line(
-    shared_site: Site, containers: Containers, env: dict[str, str], line: str
+    base_site: Site, containers: Containers, env: dict[str, str], line: str
 ) -> None:
     # Its own (empty) home: the shared one already holds the good token.
-    box = containers.start(
-        env=shared_site.notebook_env(**env), options=("--network", shared_site.network), wait="jupyter"
-    )
+    box = containers.start(env=base_site.notebook_env(**env), options=("--network", base_site.network), wait="jupyter")
     assert_one_line(box, line)
     assert box.http_status("/api") == 200
 

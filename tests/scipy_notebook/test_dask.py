@@ -1,4 +1,4 @@
-"""Dask on the personal pool: HTCondorCluster() with no arguments, and Lab's Dask sidebar making it."""
+"""Dask on the pool: HTCondorCluster() with no arguments, in the personal pool and at a site, and Lab's Dask sidebar."""
 
 import json
 import re
@@ -8,7 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.base_notebook.test_dashboard import fetch, until
-from tests.containers import Container
+from tests.containers import Container, Containers
+from tests.site_pool import EXECUTE_NODES, Site
 
 # Workers of HTCondorCluster(), scaled to 2, compute an array's sum; each worker is a running job
 # of the pool, on the loopback interface, with the notebook's Python and its job's scratch
@@ -175,3 +176,68 @@ def worker_jobs(box: Container) -> list[int]:
     """The status of each dask worker job in the pool's queue (2: running)."""
     constraint = "DaskWorkerName =!= undefined"  # every job of dask-jobqueue's has it
     return [int(status) for status in box.exec("condor_q", "-const", constraint, "-af", "JobStatus").stdout.split()]
+
+
+# The same cluster at a site that shares nothing with the notebook (remote mode): each worker a
+# job of the site's schedd on an execute node, in the notebook's image; the scheduler on the
+# site-facing address, over TLS that refuses whoever lacks the key; no worker job after close.
+SITE_CLUSTER_SCRIPT = """
+import json, os, socket, ssl, sys
+import dask.array as da
+import htcondor2
+from dask.distributed import Client
+from dask_jobqueue import HTCondorCluster
+
+def worker_jobs():
+    projection = ["JobStatus", "RemoteHost", "ContainerImage"]
+    return htcondor2.Schedd().query(constraint="DaskWorkerName =!= undefined", projection=projection)
+
+def answers_without_the_key(address):
+    # A TLS client that trusts the scheduler but has no certificate of its own.
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=os.environ["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"])
+    context.check_hostname = False
+    try:
+        with context.wrap_socket(socket.create_connection((host, int(port)), timeout=10)) as tls:
+            return tls.recv(1) != b""  # TLS 1.3: a refusal arrives with the first read
+    except TimeoutError:
+        return True  # accepted, and waiting for a message
+    except (ssl.SSLError, ConnectionError):
+        return False
+
+cluster = HTCondorCluster()
+cluster.scale(2)
+client = Client(cluster)
+client.wait_for_workers(2, timeout=600)
+result = {
+    "sum": float(da.ones((1000, 1000), chunks=100).sum().compute()),
+    "scheduler": cluster.scheduler_address,
+    "workers": sorted(client.scheduler_info()["workers"]),
+    "python": sorted(set(client.run(lambda: sys.executable).values())),
+    "jobs": [[ad["JobStatus"], ad["RemoteHost"].split("@")[-1], ad["ContainerImage"]] for ad in worker_jobs()],
+    "without_key": answers_without_the_key(cluster.scheduler_address),
+}
+client.close()
+cluster.close()
+print(json.dumps(result))
+"""
+
+
+def test_htcondor_cluster_with_no_arguments_runs_workers_at_a_site_that_shares_nothing(
+    scipy_site: Site, containers: Containers
+) -> None:
+    notebook = scipy_site.start_notebook(containers)
+    notebook.wait_for_log("Dask at the site: HTCondorCluster() schedules on eth0 over TLS")
+    result = json.loads(notebook.in_kernel(SITE_CLUSTER_SCRIPT, timeout=900).splitlines()[-1])
+    assert result["sum"] == 1e6, result
+    # Two running jobs of the site's schedd, on its execute nodes, in the notebook's image.
+    assert len(result["jobs"]) == 2, result
+    for status, node, image in result["jobs"]:
+        assert status == 2 and node in EXECUTE_NODES and image == scipy_site.job_image, result
+    assert result["python"] == ["/opt/venv/bin/python"], result
+    # TLS from the notebook's site-facing address; workers at theirs, not the loopback.
+    address = notebook.inspect()["NetworkSettings"]["Networks"][scipy_site.network]["IPAddress"]
+    assert result["scheduler"].startswith(f"tls://{address}:"), result
+    assert all(worker.startswith("tls://") and "127.0.0.1" not in worker for worker in result["workers"]), result
+    assert result["without_key"] is False, result
+    notebook.wait_for(lambda: not worker_jobs(notebook), "no worker job in the site's queue", 120)

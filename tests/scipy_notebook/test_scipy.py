@@ -98,18 +98,6 @@ def test_matplotlib_font_cache_is_built_and_usetex_renders(container: Container)
     assert done.stdout.strip() == "saved" and "font cache" not in done.stderr, done.stderr
 
 
-@pytest.fixture(scope="module")
-def scipy_site(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Site:
-    """The container site, for the scipy image only.
-
-    The images built on it add packages, not a way to run jobs, and pushing each of them to the
-    site's registry would take minutes.
-    """
-    if pytestconfig.getoption("--image") != "scipy-notebook":
-        pytest.skip("the scipy image's own: its children run jobs the same way")
-    return request.getfixturevalue("container_site")
-
-
 def test_a_scipy_map_runs_in_the_scipy_image_at_a_site_that_shares_nothing(
     scipy_site: Site, containers: Containers
 ) -> None:
