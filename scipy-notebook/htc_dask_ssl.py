@@ -9,20 +9,24 @@ image (Python 3.13.5, OpenSSL 3.5): a scheduler and one TLS worker failed 4 time
 without this, 5 in 5 passed with it.
 
 scipy-notebook/dask.yaml preloads it into every scheduler, worker, nanny and client; importing
-it is the whole fix, once per process.
+it is the whole fix, once per process (and nothing where _ssl offers no ERR_clear_error).
 """
 
+import _ssl
 import ctypes
-import ctypes.util
 import functools
 import ssl
 from collections.abc import Callable
 from typing import Any
 
-# The libcrypto that Python's _ssl uses: the system's, already loaded.
-_clear_errors = ctypes.CDLL(ctypes.util.find_library("crypto")).ERR_clear_error
-_clear_errors.argtypes = []
-_clear_errors.restype = None
+try:
+    # Through _ssl's own handle: the libcrypto it uses, whichever that is.
+    _clear_errors = ctypes.CDLL(_ssl.__file__).ERR_clear_error
+except (AttributeError, OSError):  # an _ssl built in, or without that symbol: nothing to clear with
+    _clear_errors = None
+else:
+    _clear_errors.argtypes = []
+    _clear_errors.restype = None
 
 
 def _clearing(call: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,7 +39,7 @@ def _clearing(call: Callable[..., Any]) -> Callable[..., Any]:
     return clear_then_call
 
 
-for _cls in (ssl.SSLSocket, ssl.SSLObject):
+for _cls in (ssl.SSLSocket, ssl.SSLObject) if _clear_errors else ():
     for _name in ("do_handshake", "read", "write", "send", "unwrap"):
         _call = getattr(_cls, _name, None)
         if _call is not None and not getattr(_call, "htc_clears_errors", False):

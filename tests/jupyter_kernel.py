@@ -25,9 +25,9 @@ def execute(server: str, token: str, kernel: str, code: str, timeout: float = 30
         "buffers": [],
         "content": {**content, "stop_on_error": True},
     }
-    ws.send(json.dumps(request))
     out = []
     try:
+        ws.send(json.dumps(request))
         while True:
             msg = json.loads(ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
@@ -36,7 +36,7 @@ def execute(server: str, token: str, kernel: str, code: str, timeout: float = 30
             if kind == "stream":
                 out.append(content["text"])
             elif kind == "error":
-                raise AssertionError("".join(out) + "\n".join(content["traceback"]))
+                raise AssertionError("".join(out) + "\n" + "\n".join(content["traceback"]))
             elif kind == "status" and content["execution_state"] == "idle":
                 return "".join(out)
     finally:

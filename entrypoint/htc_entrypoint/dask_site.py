@@ -71,13 +71,14 @@ def configure(env: dict[str, str], image_config: Path = IMAGE_CONFIG, routes: Pa
         return
     interface = site_interface(routes)
     if interface is None:
-        log.warn("Dask at the site: no network interface but the loopback: HTCondorCluster() stays in this container")
+        log.warn("Dask at the site: no network interface but the loopback: HTCondorCluster()'s workers cannot reach it")
         return
-    pem = Path(env.get("HOME", "/home/jovyan")) / TLS_FILE
+    pem = Path(env.get("HOME") or Path.home()) / TLS_FILE
     try:
         selfsigned.make(pem, "/O=generated/CN=htc-notebook-dask", days=3650, key=EC_KEY)
     except OSError as exc:
-        log.warn(f"Dask at the site: cannot make {pem} ({exc.strerror}): make its folder writable for Dask's TLS")
+        problem = f"cannot make {pem} ({exc.strerror})"
+        log.warn(f"Dask at the site: {problem}: HTCondorCluster() keeps the personal pool's; fix that and restart")
         return
     image = worker_image(env)
     for name, value in settings(interface, pem, image).items():

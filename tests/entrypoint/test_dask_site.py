@@ -87,4 +87,4 @@ def test_nothing_without_dask_and_one_line_when_no_key_can_be_made(
     dask_site.configure(env, *dask_image)
     assert not [name for name in env if name.startswith("DASK_")]
     [line] = capsys.readouterr().err.splitlines()
-    assert "Dask at the site: cannot make" in line and "make its folder writable" in line
+    assert "Dask at the site: cannot make" in line and "fix that and restart" in line

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from htc_entrypoint import jupyter
+from htc_entrypoint import jupyter, selfsigned
 
 
 def test_default_is_jupyterlab_on_all_interfaces_ipv4_and_ipv6() -> None:
@@ -145,3 +145,10 @@ def test_dask_dashboard_link_is_under_the_hubs_prefix_unless_the_user_set_one() 
     theirs = {"JUPYTERHUB_SERVICE_PREFIX": "/user/ana/", "DASK_DISTRIBUTED__DASHBOARD__LINK": "https://x/{port}"}
     jupyter.dask_dashboard_link(theirs)
     assert theirs["DASK_DISTRIBUTED__DASHBOARD__LINK"] == "https://x/{port}"
+
+
+def test_a_certificate_openssl_could_not_make_leaves_no_file(tmp_path: Path) -> None:
+    # GEN_CERT makes its file once: a half-written one would stay for good.
+    with pytest.raises(OSError, match="subject"):
+        selfsigned.make(tmp_path / "notebook.pem", "no-slash-subject", days=1)
+    assert list(tmp_path.iterdir()) == []
