@@ -59,10 +59,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 @pytest.fixture(scope="module")
-def base_image_only(pytestconfig: pytest.Config) -> None:
-    """Skip unless the base image is under test: for what is the same layers in every image."""
-    if (pytestconfig.getoption("--image") or BASE) != BASE:
-        pytest.skip("runs with the base image only: the same layers in every image")
+def own_image_only(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> None:
+    """Skip unless the image under test is the one whose folder holds the test.
+
+    For what is that image's own layers, which the images built on it do not change (base's
+    entrypoint and pool are the same in every image).
+    """
+    own = request.path.parent.name.replace("_", "-")
+    if (pytestconfig.getoption("--image") or BASE) != own:
+        pytest.skip(f"runs with {own} only: the same layers in the images built on it")
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,8 @@ NB_UID, NB_GID = 1000, 100
 DOCKER_SOCKET = "/var/run/docker.sock"
 SCHEDD = "submit@submit"  # the schedd's Name, as _CONDOR_SCHEDD_HOST wants it
 EXECUTE_NODES = ("exec1", "exec2")
+# What an access point logs once its schedd is in the site's collector (then its name).
+ACCESS_POINT_READY = "access point ready: collector 'cm' answered, token for jovyan@site accepted, schedd 'notebook@"
 START_DAEMONS = (
     "mkdir -p /tmp/condor/log /tmp/condor/spool /tmp/condor/execute /tmp/condor/lock /tmp/condor/run"
     " && exec condor_master -f"
@@ -190,6 +192,12 @@ class Site:
         """A notebook as its own access point: the collector and the user's token, nothing shared."""
         env = {"_CONDOR_COLLECTOR_HOST": "cm", "HTC_CONDOR_TOKEN": self.user_token, "HTC_JOB_IMAGE": self.job_image}
         return env | extra
+
+    def start_access_point(self, containers: Containers) -> Container:
+        """A notebook as its own access point on the site's network, no volume; once its schedd is in."""
+        box = containers.start(env=self.access_point_env(), options=("--network", self.network), wait="jupyter")
+        box.wait_for_log(ACCESS_POINT_READY, timeout=120)
+        return box
 
     def notebook_options(self) -> tuple[str, ...]:
         """The site network, and the user's home shared with the submit node."""

@@ -149,3 +149,161 @@ def map_view(
         component, message, trace = first_error
         view["error"] = {"component": component, "message": message, "traceback": trace[:TRACEBACK_HEAD]}
     return view
+
+
+# A job's story: what its event log, its ad and `condor_q -better-analyze` say, in plain words.
+# Events that say nothing a scientist acts on are left out.
+QUIET_EVENTS = {"IMAGE_SIZE", "FILE_TRANSFER", "JOB_AD_INFORMATION", "ATTRIBUTE_UPDATE", "RESERVE_SPACE"}
+TAIL_BYTES = 2000
+
+
+def slot_name(host: str) -> str:
+    """slot1_1@machine from an event's SlotName, or the alias in a sinful string <...&alias=machine&...>."""
+    if "alias=" in host:
+        return host.split("alias=")[1].split("&")[0].split(">")[0]
+    return host
+
+
+def event_words(kind: str, fields: Mapping[str, Any]) -> str | None:
+    """One event of a job's log as a line of its timeline; None for events not shown."""
+    if kind in QUIET_EVENTS:
+        return None
+    if kind == "SUBMIT":
+        return "submitted"
+    if kind == "EXECUTE":
+        return f"started on {slot_name(str(fields.get('SlotName') or fields.get('ExecuteHost') or '?'))}"
+    if kind == "JOB_HELD":
+        return f"held: {hold_words(fields.get('HoldReasonCode'), fields.get('HoldReason'))}"
+    if kind == "JOB_RELEASED":
+        return "released"
+    if kind == "JOB_TERMINATED":
+        if fields.get("TerminatedBySignal") is not None and not fields.get("TerminatedNormally", True):
+            return f"ended: killed by signal {fields['TerminatedBySignal']}"
+        return f"ended: exit code {fields.get('ReturnValue', '?')}"
+    if kind == "JOB_EVICTED":
+        return "evicted from its machine (it runs again)"
+    if kind == "JOB_ABORTED":
+        reason = fields.get("Reason")
+        return f"removed ({reason})" if reason else "removed"
+    if kind == "SHADOW_EXCEPTION":
+        return f"its run failed: {fields.get('Message', '?')}"
+    if kind == "EXECUTABLE_ERROR":
+        return "its program could not be started"
+    return kind.lower().replace("_", " ")
+
+
+def timeline(events: Iterable[tuple[str, float, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """A job's events, (kind, time, fields) in log order, as timeline lines: when and what."""
+    lines = []
+    for kind, when, fields in events:
+        words = event_words(kind, fields)
+        if words is not None:
+            lines.append({"time": float(when), "what": words})
+    return lines
+
+
+def resources(ad: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What a job asked for and what it used (HTCondor's units: MB of memory, KB of disk)."""
+
+    def number(key: str) -> float | None:
+        value = ad.get(key)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def amount(value: float | None, scale: float, unit: str) -> str:
+        if value is None:
+            return ""
+        value /= scale
+        return f"{value:.0f}{unit}" if value >= 10 else f"{value:.2g}{unit}"
+
+    rows = []
+    for name, asked, used, scale, unit in (
+        ("CPUs", "RequestCpus", None, 1, ""),
+        ("GPUs", "RequestGPUs", None, 1, ""),
+        ("memory", "RequestMemory", "MemoryUsage", 1, " MB"),
+        ("disk", "RequestDisk", "DiskUsage", 1024, " MB"),  # HTCondor counts disk in KB
+    ):
+        wanted, had = number(asked), number(used) if used else None
+        if (wanted is None and had is None) or (name == "GPUs" and not wanted):
+            continue
+        rows.append({"resource": name, "asked": amount(wanted, scale, unit), "used": amount(had, scale, unit)})
+    cpu = sum(number(key) or 0.0 for key in ("RemoteUserCpu", "RemoteSysCpu"))
+    wall = number("RemoteWallClockTime")
+    if wall:
+        rows.append({"resource": "time", "asked": "", "used": f"{duration(wall)} running, {cpu:g} s of CPU"})
+    return rows
+
+
+def _requested(analysis: str, attribute: str) -> str:
+    """The job's value of an attribute, as -better-analyze lists it (`RequestMemory = 900000 (mb)`)."""
+    for line in analysis.splitlines():
+        name, _, value = line.strip().partition(" = ")
+        if name == attribute:
+            return value.replace("(mb)", "MB").replace("(kb)", "KB").strip()
+    return "?"
+
+
+def requirement_words(condition: str, analysis: str) -> str:
+    """A requirement no slot meets, in plain words."""
+    for attribute, what in (("Memory", "memory"), ("Cpus", "CPUs"), ("Disk", "disk"), ("GPUs", "GPUs")):
+        if f"TARGET.{attribute} >=" in condition or f"TARGET.{attribute} >" in condition:
+            return f"No machine has the {what} it asks for ({_requested(analysis, 'Request' + attribute)})."
+    if "HasDocker" in condition or "HasSingularity" in condition or "HasContainer" in condition:
+        return "No machine runs containers of the kind it asks for."
+    if "TARGET.Arch" in condition or "TARGET.OpSys" in condition:
+        return f"No machine has the architecture or system it asks for ({condition})."
+    return f"No machine meets its requirement {condition}."
+
+
+def why_idle(analysis: str) -> list[str]:
+    """Why an idle job does not start, from `condor_q -better-analyze`'s text, in plain words."""
+    words = []
+    for line in analysis.splitlines():
+        step = line.split()
+        # The reduced requirements: "[7]           0  TARGET.Memory >= RequestMemory"
+        if len(step) >= 3 and step[0].startswith("[") and step[1] == "0" and step[0][1:-1].isdigit():
+            words.append(requirement_words(" ".join(step[2:]), analysis))
+    counts = {}
+    for key, text in (
+        ("refused", "reject your job because of their own requirements"),
+        ("willing", "match and are willing to run your job"),
+    ):
+        for line in analysis.splitlines():
+            if text in line and line.split()[0].isdigit():
+                counts[key] = int(line.split()[0])
+    if counts.get("refused"):
+        words.append(f"{counts['refused']} slot(s) refuse it by their own rules (their START expression).")
+    if counts.get("willing"):
+        words.append(f"{counts['willing']} slot(s) could run it: it waits for one to be free, or for its turn.")
+    if not words:
+        words.append("Not matched yet: the pool's negotiator has not considered it (a new job waits a cycle).")
+    return words
+
+
+def story_view(
+    job: str,
+    ad: Mapping[str, Any],
+    events: Iterable[tuple[str, float, Mapping[str, Any]]],
+    why_idle: list[str] | None,
+    streams: Mapping[str, str | None],
+) -> dict[str, Any]:
+    """A job's story: state, where it runs or ran, its timeline, resources, stream tails, why idle."""
+    state = JOB_STATES.get(int(ad.get("JobStatus") or 0), "unknown")
+    view: dict[str, Any] = {
+        "id": job,
+        "state": state,
+        "batch": str(ad.get("JobBatchName") or ""),
+        "command": " ".join(str(ad[key]) for key in ("Cmd", "Args", "Arguments") if ad.get(key)),
+        "where": slot_name(str(ad.get("RemoteHost") or ad.get("LastRemoteHost") or "")),
+        "timeline": timeline(events),
+        "resources": resources(ad),
+        "streams": dict(streams),
+    }
+    if ad.get("ExitBySignal"):
+        view["exit"] = f"killed by signal {ad.get('ExitSignal')}"
+    elif ad.get("ExitCode") is not None:
+        view["exit"] = f"exit code {ad.get('ExitCode')}"
+    if state == "held":
+        view["reason"] = hold_words(ad.get("HoldReasonCode"), ad.get("HoldReason"))
+    if why_idle is not None:
+        view["why_idle"] = why_idle
+    return view

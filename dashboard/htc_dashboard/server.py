@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 
-from htc_dashboard.sources import NoSuchMap, Sources
+from htc_dashboard.sources import NoSuchJob, NoSuchMap, Sources
 
 STATIC = Path(__file__).parent / "static"
 # The page asks every few seconds; pages open side by side share one snapshot, so the schedd
@@ -43,6 +43,10 @@ class State:
                 view = await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.snapshot)
                 self.last = (time.monotonic(), view)
             return self.last[1]
+
+    async def story(self, cluster: int, proc: int) -> dict[str, Any]:
+        """One job's story, read now (its event log, stream files and HTCondor's analysis)."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.story, cluster, proc)
 
     async def act(self, tag: str, action: str) -> str:
         """An action on a map; the next snapshot is a new one."""
@@ -77,6 +81,27 @@ class StateHandler(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps(await self.state.snapshot()))
+
+
+class StoryHandler(tornado.web.RequestHandler):
+    """GET jobs/CLUSTER.PROC: one of my jobs' story, from the queue or the schedd's history."""
+
+    def initialize(self, state: State) -> None:
+        """The shared state."""
+        self.state = state
+
+    async def get(self, cluster: str, proc: str) -> None:
+        """The story, or in one line why not."""
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+        try:
+            self.write(json.dumps(await self.state.story(int(cluster), int(proc))))
+        except NoSuchJob:
+            self.set_status(404)
+            self.write(json.dumps({"error": f"there is no job {cluster}.{proc} of yours"}))
+        except Exception as exc:  # the schedd's refusal, said on the page
+            self.set_status(500)
+            self.write(json.dumps({"error": f"job {cluster}.{proc} could not be read: {exc}"}))
 
 
 class ActionHandler(tornado.web.RequestHandler):
@@ -115,6 +140,7 @@ def application() -> tornado.web.Application:
         [
             (r"/", PageHandler),
             (r"/state\.json", StateHandler, {"state": state}),
+            (r"/jobs/(\d+)\.(\d+)", StoryHandler, {"state": state}),
             (r"/maps/([^/]+)/(release|rerun|remove)", ActionHandler, {"state": state}),
             (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
         ]

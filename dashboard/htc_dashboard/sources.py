@@ -6,7 +6,10 @@ files (HTMap's state: no schedd query).
 
 import os
 import pwd
+import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import classad2 as classad
@@ -18,6 +21,10 @@ from htc_dashboard import model
 
 JOB_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobBatchName", "QDate", "EnteredCurrentStatus"]
 JOB_ATTRS += ["HoldReason", "HoldReasonCode"]
+# A job's story: read when asked, never at an update.
+STORY_ATTRS = [*JOB_ATTRS, "Cmd", "Args", "Arguments", "RemoteHost", "LastRemoteHost", "UserLog", "Out", "Err", "Iwd"]
+STORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RequestCpus", "RequestGPUs", "RequestMemory", "RequestDisk"]
+STORY_ATTRS += ["MemoryUsage", "DiskUsage", "RemoteUserCpu", "RemoteSysCpu", "RemoteWallClockTime"]
 SLOT_ATTRS = ["Machine", "Name", "SlotType", "State", "Cpus", "Memory", "TotalSlotCpus", "TotalSlotMemory"]
 
 
@@ -36,6 +43,56 @@ def first_error(found: htmap.Map, errored: list[int]) -> tuple[int, str, list[st
 
 class NoSuchMap(LookupError):
     """No map of mine has this tag."""
+
+
+class NoSuchJob(LookupError):
+    """No job of mine has this id, in the queue or in the schedd's history."""
+
+
+def plain(ad: classad.ClassAd, keys: list[str]) -> dict[str, Any]:
+    """An ad's values, expressions evaluated (RequestDisk is one), undefined ones left out."""
+    values = {}
+    for key in keys:
+        if key in ad:
+            value = ad.eval(key)
+            if isinstance(value, (bool, int, float, str)):
+                values[key] = value
+    return values
+
+
+def job_file(ad: dict[str, Any], key: str) -> Path | None:
+    """A job's log or stream file, as the notebook sees it (relative to the job's Iwd)."""
+    name = ad.get(key)
+    if not name or name == "/dev/null":
+        return None
+    return Path(ad.get("Iwd") or "/", name)
+
+
+def job_events(path: Path | None, cluster: int, proc: int) -> Iterator[tuple[str, float, dict[str, Any]]]:
+    """One job's events from its event log (a map's log holds every component's)."""
+    if path is None or not path.is_file():
+        return
+    for event in htcondor.JobEventLog(str(path)).events(0):
+        if event.cluster == cluster and event.proc == proc:
+            yield event.type.name, event.timestamp, dict(event.items())
+
+
+def tail(path: Path) -> str | None:
+    """The end of a stream file; None where the notebook cannot read it (not back yet)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - model.TAIL_BYTES))
+            return file.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def better_analyze(job: str) -> str:
+    """`condor_q -better-analyze` of one job: HTCondor's own matchmaking analysis."""
+    done = subprocess.run(["condor_q", "-better-analyze", job], capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"condor_q -better-analyze {job}: {(done.stderr or done.stdout).strip()[-300:]}")
+    return done.stdout
 
 
 class Sources:
@@ -107,6 +164,28 @@ class Sources:
                 self._maps.pop(tag, None)
                 problems.append(f"Map {tag} could not be read: {exc}")
         return views
+
+    def story(self, cluster: int, proc: int) -> dict[str, Any]:
+        """One of my jobs, from the queue or else the schedd's history: its story (model.story_view)."""
+        job = f"{cluster}.{proc}"
+        constraint = f"ClusterId == {cluster} && ProcId == {proc} && Owner == {classad.quote(self.user)}"
+        ads = self.schedd().query(constraint=constraint, projection=STORY_ATTRS)
+        if not ads:
+            ads = self.schedd().history(constraint, STORY_ATTRS, match=1)
+        if not ads:
+            raise NoSuchJob(job)
+        ad = plain(ads[0], STORY_ATTRS)
+        events = job_events(job_file(ad, "UserLog"), cluster, proc)
+        # The streams the job keeps; a running job's come back when it ends (None until then).
+        files = {"stdout": job_file(ad, "Out"), "stderr": job_file(ad, "Err")}
+        streams = {name: tail(path) for name, path in files.items() if path is not None}
+        why = None
+        if ad.get("JobStatus") == 1:
+            try:
+                why = model.why_idle(better_analyze(job))
+            except Exception as exc:
+                why = [f"HTCondor's analysis failed: {exc}"]
+        return model.story_view(job, ad, events, why, streams)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows; a part that cannot be read says so in one line."""

@@ -23,12 +23,12 @@ def tag(container: Container) -> Iterator[str]:
 # image. Each site is asked for after that check: a session fixture among a test's arguments is
 # set up before a module's skip (7 s and a site started, and the image pushed, per child image).
 @pytest.fixture(scope="module")
-def base_site(base_image_only: None, request: pytest.FixtureRequest) -> Site:
+def base_site(own_image_only: None, request: pytest.FixtureRequest) -> Site:
     """The session's site: a home shared with its execute nodes."""
     return request.getfixturevalue("site")
 
 
 @pytest.fixture(scope="module")
-def base_container_site(base_image_only: None, request: pytest.FixtureRequest) -> Site:
+def base_container_site(own_image_only: None, request: pytest.FixtureRequest) -> Site:
     """The session's site whose jobs run in containers of the notebook's image: nothing shared."""
     return request.getfixturevalue("container_site")

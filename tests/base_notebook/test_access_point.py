@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.containers import Container, Containers, docker
-from tests.site_pool import EXECUTE_NODES, Site
+from tests.site_pool import ACCESS_POINT_READY, EXECUTE_NODES, Site
 
 # The seed example, and where each component ran (the machine ad HTCondor gives every job).
 SEED = """
@@ -26,7 +26,6 @@ doubled = htmap.map(double, range(10), tag="Simulation1")
 results = list(doubled)
 print(json.dumps([[value for value, _ in results], sorted({machine for _, machine in results})]))
 """
-READY = "access point ready: collector 'cm' answered, token for jovyan@site accepted, schedd 'notebook@"
 # Daemons an access point runs (the procd, shared port and shadows are the schedd's helpers;
 # process names stop at 15 characters); nothing else.
 ACCESS_POINT_DAEMONS = {"condor_master", "condor_schedd", "condor_procd", "condor_shared_p", "condor_shadow"}
@@ -35,10 +34,7 @@ ACCESS_POINT_DAEMONS = {"condor_master", "condor_schedd", "condor_procd", "condo
 @pytest.fixture(scope="module")
 def access_point(base_container_site: Site, module_containers: Containers) -> Container:
     """A notebook on the site's network with the collector and the user's token: no volume."""
-    site = base_container_site
-    box = module_containers.start(env=site.access_point_env(), options=("--network", site.network), wait="jupyter")
-    box.wait_for_log(READY, timeout=120)
-    return box
+    return base_container_site.start_access_point(module_containers)
 
 
 def test_the_seed_map_runs_at_the_site_from_the_notebooks_own_schedd(
@@ -58,7 +54,7 @@ def test_the_seed_map_runs_at_the_site_from_the_notebooks_own_schedd(
     # Only the schedd runs here; the site's collector holds its ad, reached through CCB.
     daemons = {name for _, name in access_point.processes() if name.startswith("condor_")}
     assert "condor_schedd" in daemons and daemons <= ACCESS_POINT_DAEMONS, daemons
-    [line] = [line for line in access_point.logs().splitlines() if READY in line]
+    [line] = [line for line in access_point.logs().splitlines() if ACCESS_POINT_READY in line]
     name = line.split("schedd '")[1].split("'")[0]
     query = ("condor_status", "-schedd", "-const", f'Name == "{name}"', "-af", "MyAddress")
     assert "CCBID=" in docker("exec", site.roles["cm"], *query).stdout

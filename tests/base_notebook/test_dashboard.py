@@ -53,7 +53,7 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) 
 
 
 @pytest.fixture(scope="module")
-def lab(module_containers: Containers, base_image_only: None) -> Container:
+def lab(module_containers: Containers, own_image_only: None) -> Container:
     """A notebook of its own: the test's maps and holds are all its dashboard shows.
 
     The dashboard is the same layers in every image: its workings are tested with the base image.
@@ -232,3 +232,60 @@ def test_a_map_in_a_notebook_cell_shows_a_progress_widget_and_a_table(lab: Conta
     assert "Squares" in table.text and "completed" in table.text
     DOCS.mkdir(exist_ok=True)
     browser.save_screenshot(str(DOCS / "map-widget.png"))
+
+
+# Two jobs with a story: one ran, wrote to both streams and was held for its exit code; one asks
+# more memory than any machine has, and waits. In a folder of the home (a site's submit node
+# shares it), submitted with condor_submit as a user would.
+STORY_JOBS = """
+mkdir -p ~/story && cd ~/story
+cat > held.sub <<'SUB'
+executable = /bin/sh
+arguments = "-c 'echo story-out; echo story-err >&2; exit 3'"
+on_exit_hold = ExitCode =!= 0
+log = story.log
+output = held.out
+error = held.err
+queue
+SUB
+cat > big.sub <<'SUB'
+executable = /bin/true
+request_memory = 900000
+log = story.log
+queue
+SUB
+condor_submit -terse held.sub && condor_submit -terse big.sub
+"""
+
+
+def check_a_jobs_story(box: Container, browser: WebDriver, screenshot: str = "") -> None:
+    """Submit STORY_JOBS, click each job's row on the dashboard and read its story."""
+    held, big = (line.split()[0] for line in box.exec("sh", "-c", STORY_JOBS).stdout.split("\n") if line.strip())
+    try:
+        browser.get(f"http://127.0.0.1:{box.port()}/htcondor/?token={box.token()}")
+        row = f'#jobs h3[data-jobs="held"] + table tr[data-job="{held}"]'
+        until(browser, f"job {held} held on the page", lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
+        until(browser, "the held job's story", lambda d: "Timeline" in d.find_element(By.ID, "story").text)
+        story = browser.find_element(By.ID, "story")
+        lines = story.find_element(By.CSS_SELECTOR, ".timeline").text
+        assert "submitted" in lines and "started on" in lines, lines
+        assert "held: A policy expression of the job or the pool held it." in lines, lines
+        assert "exit code 3" in story.find_element(By.TAG_NAME, "h2").text
+        assert story.find_element(By.CSS_SELECTOR, 'pre[data-stream="stdout"]').text == "story-out"
+        assert story.find_element(By.CSS_SELECTOR, 'pre[data-stream="stderr"]').text == "story-err"
+        assert "memory" in story.text and "128 MB" in story.text  # asked, and the use beside it
+        row = f'#jobs h3[data-jobs="idle"] + table tr[data-job="{big}"]'
+        until(browser, f"job {big} idle on the page", lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
+        until(browser, "the idle job's story", lambda d: f"Job {big} idle" in d.find_element(By.ID, "story").text)
+        why = browser.find_element(By.CSS_SELECTOR, "#story ul.why").text
+        assert why == "No machine has the memory it asks for (900000 MB).", why
+        if screenshot:
+            browser.save_screenshot(str(DOCS / screenshot))
+        browser.find_element(By.CSS_SELECTOR, "#story button[data-close]").click()
+        assert not browser.find_element(By.ID, "story").is_displayed()
+    finally:
+        box.exec("condor_rm", held.split(".")[0], big.split(".")[0], check=False)
+
+
+def test_a_jobs_story_its_timeline_streams_resources_and_why_it_waits(lab: Container, browser: WebDriver) -> None:
+    check_a_jobs_story(lab, browser, screenshot="job-story.png")

@@ -53,7 +53,7 @@ def hook_dirs(tmp_path: Path) -> tuple[str, ...]:
     return tuple(mounts)
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 @pytest.mark.parametrize("root", [True, False])
 def test_hooks_run_at_docker_stacks_moments(containers: Containers, hook_dirs: tuple[str, ...], root: bool) -> None:
     options = (*hook_dirs, "-e", "SECRET=s3", "-e", "JUPYTER_ENV_VARS_TO_UNSET=SECRET")
@@ -109,7 +109,7 @@ def test_a_root_start_honours_docker_stacks_variables(containers: Containers) ->
     ], done.stdout
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_root_only_variables_without_a_root_start_are_one_warning(containers: Containers) -> None:
     options = ("-e", "NB_UID=1234", "-e", "GRANT_SUDO=yes", "-e", "CHOWN_HOME=yes")
     done = containers.run("id", "-u", options=options)
@@ -119,7 +119,7 @@ def test_root_only_variables_without_a_root_start_are_one_warning(containers: Co
     assert "NB_UID, GRANT_SUDO, CHOWN_HOME need a root start" in warnings[0]
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_restartable_nbclassic_comes_back(containers: Containers) -> None:
     box = containers.start(env={"DOCKER_STACKS_JUPYTER_CMD": "nbclassic", "RESTARTABLE": "yes"}, wait="jupyter")
     assert box.http_status("/tree", token=box.token()) == 200
@@ -131,7 +131,7 @@ def test_restartable_nbclassic_comes_back(containers: Containers) -> None:
     assert "starting it again (RESTARTABLE=yes)" in box.logs()
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_health_follows_jupyters_port_over_https_and_ignores_proxies_and_jupyter_has_ipv6(
     containers: Containers,
 ) -> None:
@@ -156,7 +156,7 @@ def test_health_follows_jupyters_port_over_https_and_ignores_proxies_and_jupyter
     assert "GEN_CERT: Jupyter serves https" in box.logs()
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_nb_user_root_runs_jupyter_as_root_in_home_root_and_says_why_no_pool(containers: Containers) -> None:
     """docker-stacks' rootless-engine setting: Jupyter as root with /home/root; HTCondor runs no job as root."""
     env = {"NB_USER": "root", "NB_UID": "0", "NB_GID": "0"}
@@ -199,7 +199,7 @@ LOG_LINE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def derived_image(base_image_only: None, image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def derived_image(own_image_only: None, image: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The derived image, tagged after the image under test (another org's runs cannot take it).
 
     With the base image only: run-hooks.sh, fix-permissions and CONDA_DIR are its layers, and each
@@ -249,7 +249,7 @@ def test_a_derived_image_runs_its_hooks_with_run_hooks_sh_and_its_user_installs(
     assert lines[0][2].startswith("Entered start.sh with args: bash -c"), lines
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_no_color_and_quiet_mode(containers: Containers) -> None:
     """NO_COLOR on a terminal: no colour; JUPYTER_DOCKER_STACKS_QUIET: warnings only (ours and hooks')."""
     options = ("-t", "-e", "NO_COLOR=1", "-e", "JUPYTER_DOCKER_STACKS_QUIET=1", "-e", "NB_UID=1234")
@@ -263,7 +263,7 @@ def test_no_color_and_quiet_mode(containers: Containers) -> None:
     assert out[-1] == "ran", out
 
 
-def test_two_users_of_group_users_share_the_environment(containers: Containers, base_image_only: None) -> None:
+def test_two_users_of_group_users_share_the_environment(containers: Containers, own_image_only: None) -> None:
     """`--user 1010:1010 --group-add users` installs; the next such user upgrades it (docker-stacks' setgid)."""
     site = "$(python -c 'import sysconfig; print(sysconfig.get_path(\"purelib\"))')"
     script = (

@@ -11,7 +11,7 @@ import pytest
 from tests.base_notebook.test_htmap_surface import htmap_cli, run
 from tests.containers import Container, Containers, docker
 
-pytestmark = pytest.mark.usefixtures("base_image_only")
+pytestmark = pytest.mark.usefixtures("own_image_only")
 
 # Items 3, 10, 17, 24, 31 and 38 fail until the fix exists, one in each chunk of 10 but the
 # last's two; every item prints to both streams and sends back a file.

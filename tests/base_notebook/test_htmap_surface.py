@@ -19,7 +19,7 @@ import pytest
 
 from tests.containers import Container
 
-pytestmark = pytest.mark.usefixtures("base_image_only")
+pytestmark = pytest.mark.usefixtures("own_image_only")
 WAIT = 120  # seconds any one component may take, within a script or a CLI call
 
 

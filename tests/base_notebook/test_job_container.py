@@ -60,7 +60,7 @@ print(json.dumps(out))
 """
 
 
-def test_htmap_runs_components_in_the_notebooks_own_image(container: Container, base_image_only: None) -> None:
+def test_htmap_runs_components_in_the_notebooks_own_image(container: Container, own_image_only: None) -> None:
     own = container.exec("printenv", "HTC_NOTEBOOK_IMAGE").stdout.strip()
     lines = container.map_script(f"T = 'delivery'\n{CONTAINER_DELIVERY}", timeout=300)
     out = json.loads(lines[-1])

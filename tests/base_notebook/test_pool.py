@@ -37,7 +37,7 @@ def test_state_lives_under_the_home(container: Container) -> None:
     assert container.host.file("/home/jovyan/.condor/state/passwords.d").mode == 0o700
 
 
-def test_the_pool_offers_the_containers_gpus_to_jobs_that_ask(containers: Containers, base_image_only: None) -> None:
+def test_the_pool_offers_the_containers_gpus_to_jobs_that_ask(containers: Containers, own_image_only: None) -> None:
     # HTCondor's GPU discovery, as with `docker run --gpus all`; here two simulated GPUs (its own test mode).
     box = containers.start(env={"_CONDOR_STARTD_DETECT_GPUS": "-properties -simulate:2,2"}, wait="healthy")
     assert box.exec("condor_status", "-const", "PartitionableSlot", "-af", "TotalSlotGPUs").stdout.split() == ["2"]

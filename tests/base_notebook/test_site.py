@@ -8,7 +8,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 
+from tests.base_notebook.test_dashboard import check_a_jobs_story
 from tests.containers import Container, Containers
 from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, node_image, site_pool
 
@@ -26,7 +28,7 @@ print(sorted(set(htmap.map(machine, range(20)))))
 ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
 # Site mode is the entrypoint's and the pool's: base's layers in every image. A flavour's own
 # packages at a site: scipy's test at a site that shares nothing.
-pytestmark = pytest.mark.usefixtures("base_image_only")
+pytestmark = pytest.mark.usefixtures("own_image_only")
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSJ9.bm90LXNpZ25lZA"  # noqa: S105 (signed by no key)
 
 
@@ -65,6 +67,12 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
+def test_a_jobs_story_on_the_dashboard_from_the_sites_schedd(notebook: Container, browser: WebDriver) -> None:
+    """The site's schedd and collector answer the story; the log and streams are in the shared home."""
+    notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
+    check_a_jobs_story(notebook, browser)
+
+
 def test_the_dashboard_says_when_the_site_schedd_does_not_answer(base_site: Site, containers: Containers) -> None:
     env = base_site.notebook_env(_CONDOR_SCHEDD_HOST="nosuch@submit")
     box = containers.start(env=env, options=("--network", base_site.network), wait="jupyter")
@@ -100,7 +108,7 @@ def test_bad_site_setup_is_one_clear_line(
 
 
 @pytest.fixture(scope="module")
-def older_site(base_image_only: None, image: str) -> Iterator[Site]:
+def older_site(own_image_only: None, image: str) -> Iterator[Site]:
     """A site whose every node runs Debian stable's HTCondor 23.9.6 (see tests/site_pool.py).
 
     Its execute nodes run the notebook's jobs in its image (the container delivery).

@@ -52,14 +52,14 @@ def empty_home() -> Iterator[Path]:
         )
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_pool_works_on_an_empty_mounted_home(containers: Containers, empty_home: Path) -> None:
     box = containers.start(options=("-v", f"{empty_home}:/home/jovyan"), wait="healthy")
     assert box.python(MAP_TEN).splitlines()[-1] == "[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]"
     assert (empty_home / ".condor" / "state" / "spool").is_dir()
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_cpu_override_and_cgroup_limit(containers: Containers) -> None:
     override = containers.start(env={"_CONDOR_NUM_CPUS": "3"}, wait="healthy")
     limited = containers.start(options=("--cpus", "1", "--memory", "1g"), wait="healthy")
@@ -68,7 +68,7 @@ def test_cpu_override_and_cgroup_limit(containers: Containers) -> None:
     assert limited.exec(*query).stdout.split() == ["1", "1024"]
 
 
-@pytest.mark.usefixtures("base_image_only")  # the entrypoint's logic: base's layers in every image
+@pytest.mark.usefixtures("own_image_only")  # the entrypoint's logic: base's layers in every image
 def test_docker_stacks_variables(containers: Containers) -> None:
     box = containers.start(
         env={

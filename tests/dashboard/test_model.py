@@ -103,3 +103,94 @@ def test_a_map_in_a_cell_is_a_table_and_a_text_bar() -> None:
     assert "<th>completed</th>" in html and "<td>3</td>" in html
     bar = widget.text_bar("sim", widget.counts_of(found))  # type: ignore[arg-type]
     assert bar.startswith("sim: |" + "#" * 22 + " " * 8 + "| 3/4 (idle 1, running 0, completed 3")
+
+
+# What `condor_q -better-analyze` printed here (HTCondor 25.14.1) for a job asking 900,000 MB.
+ANALYSIS = """
+Job 1.000 defines the following attributes:
+
+    FileSystemDomain = "htc-notebook"
+    RequestMemory = 900000 (mb)
+
+The Requirements expression for job 1.000 reduces to these conditions:
+
+        Slots
+Step   Matched  Condition
+----- --------- ---------
+[0]           1  TARGET.Arch == "X86_64"
+[7]           0  TARGET.Memory >= RequestMemory
+[9]           1  TARGET.FileSystemDomain == MY.FileSystemDomain
+
+
+001.000:  Run analysis summary ignoring user priority.  Of 1 slots on 1 machines,
+      1 slots are rejected by your job's requirements
+      0 slots reject your job because of their own requirements
+      0 slots match and are willing to run your job
+"""
+
+
+def test_why_an_idle_job_does_not_start_in_plain_words() -> None:
+    assert model.why_idle(ANALYSIS) == ["No machine has the memory it asks for (900000 MB)."]
+    refused = ANALYSIS.replace("[7]           0", "[7]           1").replace("0 slots reject", "1 slots reject")
+    assert model.why_idle(refused) == ["1 slot(s) refuse it by their own rules (their START expression)."]
+    willing = refused.replace("1 slots reject", "0 slots reject").replace("0 slots match", "2 slots match")
+    assert model.why_idle(willing) == ["2 slot(s) could run it: it waits for one to be free, or for its turn."]
+    assert model.why_idle("No successful match recorded.")[0].startswith("Not matched yet")
+    unknown = ANALYSIS.replace("TARGET.Memory >= RequestMemory", 'TARGET.Site == "chtc"')
+    assert model.why_idle(unknown) == ['No machine meets its requirement TARGET.Site == "chtc".']
+
+
+def test_a_jobs_story_from_its_events_and_ad() -> None:
+    events = [
+        ("SUBMIT", 10.0, {}),
+        ("EXECUTE", 11.0, {"SlotName": "slot1_1@exec1", "ExecuteHost": "<1.2.3.4:9618?alias=exec1&x>"}),
+        ("IMAGE_SIZE", 12.0, {"Size": 150}),
+        ("JOB_HELD", 13.0, {"HoldReasonCode": 26, "HoldReason": "memory"}),
+        ("JOB_RELEASED", 14.0, {}),
+        ("EXECUTE", 15.0, {"ExecuteHost": "<1.2.3.4:9618?alias=exec2&x>"}),
+        ("JOB_TERMINATED", 16.0, {"TerminatedNormally": True, "ReturnValue": 3}),
+        ("JOB_ABORTED", 17.0, {"Reason": "via condor_rm"}),
+    ]
+    ad = {
+        "JobStatus": 4,
+        "JobBatchName": "Simulation1",
+        "Cmd": "/opt/venv/bin/python",
+        "Arguments": "_htmap_run.py 3",
+        "LastRemoteHost": "slot1_1@exec2",
+        "ExitCode": 3,
+        "RequestCpus": 1,
+        "RequestMemory": 128,
+        "MemoryUsage": 5,
+        "RequestDisk": 1048576,
+        "DiskUsage": 150,
+        "RemoteWallClockTime": 65.0,
+        "RemoteUserCpu": 2.0,
+        "RemoteSysCpu": 0.5,
+    }
+    view = model.story_view("7.3", ad, events, None, {"stdout": "out\n", "stderr": None})
+    assert [line["what"] for line in view["timeline"]] == [
+        "submitted",
+        "started on slot1_1@exec1",
+        "held: The job asked for more memory than it may use, or used more than it asked for. (memory)",
+        "released",
+        "started on exec2",
+        "ended: exit code 3",
+        "removed (via condor_rm)",
+    ]
+    assert (view["state"], view["batch"], view["where"], view["exit"]) == (
+        "completed",
+        "Simulation1",
+        "slot1_1@exec2",
+        "exit code 3",
+    )
+    assert view["command"] == "/opt/venv/bin/python _htmap_run.py 3"
+    assert view["resources"] == [
+        {"resource": "CPUs", "asked": "1", "used": ""},
+        {"resource": "memory", "asked": "128 MB", "used": "5 MB"},
+        {"resource": "disk", "asked": "1024 MB", "used": "0.15 MB"},
+        {"resource": "time", "asked": "", "used": "1 min 5 s running, 2.5 s of CPU"},
+    ]
+    assert view["streams"] == {"stdout": "out\n", "stderr": None}
+    assert "why_idle" not in view and "reason" not in view
+    killed = model.story_view("7.4", {"JobStatus": 5, "ExitBySignal": True, "ExitSignal": 9}, [], ["x"], {})
+    assert (killed["exit"], killed["why_idle"], killed["reason"]) == ("killed by signal 9", ["x"], "HTCondor held it.")

@@ -6,12 +6,10 @@ from tests.site_pool import Site
 
 
 @pytest.fixture(scope="module")
-def scipy_site(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Site:
+def scipy_site(own_image_only: None, request: pytest.FixtureRequest) -> Site:
     """The container site, for the scipy image only.
 
     The images built on it add packages, not a way to run jobs, and pushing each of them to the
     site's registry would take minutes.
     """
-    if pytestconfig.getoption("--image") != "scipy-notebook":
-        pytest.skip("the scipy image's own: its children run jobs the same way")
     return request.getfixturevalue("container_site")

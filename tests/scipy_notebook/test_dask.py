@@ -4,6 +4,7 @@ import json
 import re
 import time
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -150,9 +151,13 @@ def test_the_dask_sidebar_makes_and_scales_an_htcondor_cluster(container: Contai
 
 
 def test_the_dask_sidebar_in_lab_makes_a_cluster_and_shows_its_dashboard(
-    container: Container, browser: WebDriver
+    own_image_only: None, container: Container, browser: WebDriver
 ) -> None:
-    """In the browser: Lab's Dask tab, + NEW makes an HTCondorCluster, its dashboard connects, SHUTDOWN."""
+    """In the browser: Lab's Dask tab, + NEW makes an HTCondorCluster, its dashboard connects, SHUTDOWN.
+
+    Scipy's only: its children add packages, not Lab's extensions (the server API test above runs
+    in each of them and finds dask-labextension loaded).
+    """
     browser.get(f"http://127.0.0.1:{container.port()}/lab?token={container.token()}")
     tab = 'li.lm-TabBar-tab[data-id="dask-dashboard-launcher"]'
     until(browser, "Lab's Dask tab", lambda d: d.find_element(By.CSS_SELECTOR, tab)).click()
@@ -178,9 +183,10 @@ def worker_jobs(box: Container) -> list[int]:
     return [int(status) for status in box.exec("condor_q", "-const", constraint, "-af", "JobStatus").stdout.split()]
 
 
-# The same cluster at a site that shares nothing with the notebook (remote mode): each worker a
-# job of the site's schedd on an execute node, in the notebook's image; the scheduler on the
-# site-facing address, over TLS that refuses whoever lacks the key; no worker job after close.
+# The same cluster at a site that shares nothing with the notebook, the notebook a client of the
+# site's schedd (remote mode) or its own access point: each worker a job of that schedd on an
+# execute node, in the notebook's image; the scheduler on the site-facing address, over TLS that
+# refuses whoever lacks the key; no worker job after close.
 SITE_CLUSTER_SCRIPT = """
 import json, os, socket, ssl, sys
 import dask.array as da
@@ -224,10 +230,14 @@ print(json.dumps(result))
 """
 
 
+@pytest.mark.parametrize("mode", ["remote", "access point"])
 def test_htcondor_cluster_with_no_arguments_runs_workers_at_a_site_that_shares_nothing(
-    scipy_site: Site, containers: Containers
+    scipy_site: Site, containers: Containers, mode: str
 ) -> None:
-    notebook = scipy_site.start_notebook(containers)
+    if mode == "remote":
+        notebook = scipy_site.start_notebook(containers)
+    else:
+        notebook = scipy_site.start_access_point(containers)
     notebook.wait_for_log("Dask at the site: HTCondorCluster() schedules on eth0 over TLS")
     result = json.loads(notebook.in_kernel(SITE_CLUSTER_SCRIPT, timeout=900).splitlines()[-1])
     assert result["sum"] == 1e6, result

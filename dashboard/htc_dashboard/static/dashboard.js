@@ -58,7 +58,8 @@ function jobs(view) {
   return view.states.map((group) => {
     const more = group.count > group.jobs.length ? `<p class="muted">and ${group.count - group.jobs.length} more</p>` : "";
     const rows = group.jobs.map((j) =>
-      `<tr><td>${esc(j.id)}</td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
+      `<tr data-job="${esc(j.id)}" title="its story"><td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td>` +
+      `<td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
     return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3><table>${rows.join("")}</table>${more}`;
   }).join("");
 }
@@ -98,6 +99,43 @@ async function refreshForever() {
   setTimeout(refreshForever, EVERY_MS);
 }
 
+// A job's story, read once when its row is clicked (not at every update).
+function story(s) {
+  const when = (t) => new Date(t * 1000).toLocaleString();
+  let html = `<h2>Job ${esc(s.id)} <span class="muted">${esc(s.state)}${s.batch ? ` · ${esc(s.batch)}` : ""}` +
+    `${s.where ? ` · ${esc(s.where)}` : ""}${s.exit ? ` · ${esc(s.exit)}` : ""}</span>` +
+    '<button data-close="story">Close</button></h2>';
+  if (s.command) html += `<p class="muted">${esc(s.command)}</p>`;
+  if (s.reason) html += `<p class="why">${esc(s.reason)}</p>`;
+  if (s.why_idle) html += `<h3>Why it does not start</h3><ul class="why">${s.why_idle.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>`;
+  html += "<h3>Timeline</h3>" + (s.timeline.length
+    ? `<table class="timeline">${s.timeline.map((e) => `<tr><td>${esc(when(e.time))}</td><td>${esc(e.what)}</td></tr>`).join("")}</table>`
+    : '<p class="muted">No event log for this job.</p>');
+  if (s.resources.length) {
+    html += "<h3>Resources</h3><table><tr><th></th><th>asked</th><th>used</th></tr>" + s.resources.map((r) =>
+      `<tr><td>${esc(r.resource)}</td><td>${esc(r.asked)}</td><td>${esc(r.used)}</td></tr>`).join("") + "</table>";
+  }
+  for (const [name, text] of Object.entries(s.streams)) {
+    html += `<h3>${name}</h3>` + (text === null ? '<p class="muted">not here yet: HTCondor brings it back when the job ends</p>'
+      : `<pre data-stream="${name}">${esc(text) || '<span class="muted">(empty)</span>'}</pre>`);
+  }
+  return html;
+}
+
+async function showStory(job) {
+  const panel = byId("story");
+  panel.hidden = false;
+  panel.innerHTML = `<h2>Job ${esc(job)} <span class="muted">reading…</span></h2>`;
+  try {
+    const answer = await fetch(`jobs/${job}`, { cache: "no-store", signal: AbortSignal.timeout(60000) });
+    const said = await answer.json();
+    panel.innerHTML = answer.ok ? story(said) : `<p class="why">${esc(said.error)}</p>`;
+  } catch (error) {
+    panel.innerHTML = `<p class="why">Job ${esc(job)} could not be read: ${esc(error.message)}</p>`;
+  }
+  panel.scrollIntoView();
+}
+
 const QUESTIONS = {
   release: (tag) => `Release the held components of map ${tag}?`,
   rerun: (tag) => `Run the errored components of map ${tag} again?`,
@@ -123,6 +161,12 @@ async function act(action, tag) {
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (button) act(button.dataset.action, button.dataset.tag);
+  const row = event.target.closest("tr[data-job]");
+  if (row) {
+    event.preventDefault();
+    showStory(row.dataset.job);
+  }
+  if (event.target.closest("button[data-close]")) byId("story").hidden = true;
 });
 
 refreshForever();
