@@ -307,3 +307,33 @@ def story_view(
     if why_idle is not None:
         view["why_idle"] = why_idle
     return view
+
+
+# Finished jobs, from the schedd's history: a page at a time, newest first, of the last days.
+HISTORY_PAGE = 50
+HISTORY_DAYS = 7
+
+
+def history_view(ads: Iterable[Mapping[str, Any]], now: float, page: int, more: bool) -> dict[str, Any]:
+    """Finished jobs: how each ended, how long it ran, where, and when it left the queue."""
+    rows = []
+    for ad in ads:
+        state = JOB_STATES.get(int(ad.get("JobStatus") or 0), "unknown")
+        if ad.get("ExitBySignal"):
+            ended = f"killed by signal {ad.get('ExitSignal')}"
+        elif state == "removed" or ad.get("ExitCode") is None:
+            ended = state
+        else:
+            ended = f"exit code {ad['ExitCode']}"
+        left = ad.get("CompletionDate") or ad.get("EnteredCurrentStatus") or now
+        rows.append(
+            {
+                "id": f"{ad.get('ClusterId')}.{ad.get('ProcId')}",
+                "batch": str(ad.get("JobBatchName") or ""),
+                "ended": ended,
+                "ran": duration(float(ad.get("RemoteWallClockTime") or 0)),
+                "where": slot_name(str(ad.get("LastRemoteHost") or "")),
+                "when": f"{duration(now - float(left))} ago",
+            }
+        )
+    return {"page": page, "more": more, "days": HISTORY_DAYS, "jobs": rows}

@@ -48,6 +48,10 @@ class State:
         """One job's story, read now (its event log, stream files and HTCondor's analysis)."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.story, cluster, proc)
 
+    async def history(self, page: int) -> dict[str, Any]:
+        """A page of my finished jobs, read now."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.history, page)
+
     async def act(self, tag: str, action: str) -> str:
         """An action on a map; the next snapshot is a new one."""
         async with self.lock:
@@ -104,6 +108,25 @@ class StoryHandler(tornado.web.RequestHandler):
             self.write(json.dumps({"error": f"job {cluster}.{proc} could not be read: {exc}"}))
 
 
+class HistoryHandler(tornado.web.RequestHandler):
+    """GET history.json?page=N: my finished jobs, from the schedd's history."""
+
+    def initialize(self, state: State) -> None:
+        """The shared state."""
+        self.state = state
+
+    async def get(self) -> None:
+        """A page of them, or in one line why not."""
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+        try:
+            page = max(0, int(self.get_argument("page", "0")))
+            self.write(json.dumps(await self.state.history(page)))
+        except Exception as exc:  # the schedd's refusal, said on the page
+            self.set_status(500)
+            self.write(json.dumps({"error": f"the schedd's history could not be read: {exc}"}))
+
+
 class ActionHandler(tornado.web.RequestHandler):
     """POST maps/TAG/release|rerun|remove.
 
@@ -141,6 +164,7 @@ def application() -> tornado.web.Application:
             (r"/", PageHandler),
             (r"/state\.json", StateHandler, {"state": state}),
             (r"/jobs/(\d+)\.(\d+)", StoryHandler, {"state": state}),
+            (r"/history\.json", HistoryHandler, {"state": state}),
             (r"/maps/([^/]+)/(release|rerun|remove)", ActionHandler, {"state": state}),
             (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
         ]

@@ -25,6 +25,8 @@ JOB_ATTRS += ["HoldReason", "HoldReasonCode"]
 STORY_ATTRS = [*JOB_ATTRS, "Cmd", "Args", "Arguments", "RemoteHost", "LastRemoteHost", "UserLog", "Out", "Err", "Iwd"]
 STORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RequestCpus", "RequestGPUs", "RequestMemory", "RequestDisk"]
 STORY_ATTRS += ["MemoryUsage", "DiskUsage", "RemoteUserCpu", "RemoteSysCpu", "RemoteWallClockTime"]
+HISTORY_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobBatchName", "CompletionDate", "EnteredCurrentStatus"]
+HISTORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RemoteWallClockTime", "LastRemoteHost"]
 SLOT_ATTRS = ["Machine", "Name", "SlotType", "State", "Cpus", "Memory", "TotalSlotCpus", "TotalSlotMemory"]
 
 
@@ -186,6 +188,19 @@ class Sources:
             except Exception as exc:
                 why = [f"HTCondor's analysis failed: {exc}"]
         return model.story_view(job, ad, events, why, streams)
+
+    def history(self, page: int) -> dict[str, Any]:
+        """My finished jobs of the last days, newest first, one page (model.HISTORY_PAGE) of them."""
+        now = time.time()
+        size = model.HISTORY_PAGE
+        ads = self.schedd().history(
+            f"Owner == {classad.quote(self.user)}",
+            HISTORY_ATTRS,
+            match=size * (page + 1) + 1,  # one more: whether there is a next page
+            since=classad.ExprTree(f"EnteredCurrentStatus < {int(now - model.HISTORY_DAYS * 86400)}"),
+        )
+        rows = [plain(ad, HISTORY_ATTRS) for ad in ads]
+        return model.history_view(rows[size * page : size * (page + 1)], now, page, more=len(rows) > size * (page + 1))
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows; a part that cannot be read says so in one line."""

@@ -234,9 +234,9 @@ def test_a_map_in_a_notebook_cell_shows_a_progress_widget_and_a_table(lab: Conta
     browser.save_screenshot(str(DOCS / "map-widget.png"))
 
 
-# Two jobs with a story: one ran, wrote to both streams and was held for its exit code; one asks
-# more memory than any machine has, and waits. In a folder of the home (a site's submit node
-# shares it), submitted with condor_submit as a user would.
+# Three jobs with a story: one ran, wrote to both streams and was held for its exit code; one asks
+# more memory than any machine has, and waits; one ran and left the queue (the schedd's history).
+# In a folder of the home (a site's submit node shares it), submitted with condor_submit.
 STORY_JOBS = """
 mkdir -p ~/story && cd ~/story
 cat > held.sub <<'SUB'
@@ -254,13 +254,21 @@ request_memory = 900000
 log = story.log
 queue
 SUB
-condor_submit -terse held.sub && condor_submit -terse big.sub
+cat > done.sub <<'SUB'
+executable = /bin/echo
+arguments = done-out
+log = story.log
+output = done.out
+queue
+SUB
+condor_submit -terse held.sub && condor_submit -terse big.sub && condor_submit -terse done.sub
 """
 
 
-def check_a_jobs_story(box: Container, browser: WebDriver, screenshot: str = "") -> None:
-    """Submit STORY_JOBS, click each job's row on the dashboard and read its story."""
-    held, big = (line.split()[0] for line in box.exec("sh", "-c", STORY_JOBS).stdout.split("\n") if line.strip())
+def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot: str = "") -> None:
+    """Submit STORY_JOBS, click each job's row on the dashboard (the finished one's in its history)."""
+    submitted = box.exec("sh", "-c", STORY_JOBS).stdout.split("\n")
+    held, big, done = (line.split()[0] for line in submitted if line.strip())
     try:
         browser.get(f"http://127.0.0.1:{box.port()}/htcondor/?token={box.token()}")
         row = f'#jobs h3[data-jobs="held"] + table tr[data-job="{held}"]'
@@ -283,9 +291,26 @@ def check_a_jobs_story(box: Container, browser: WebDriver, screenshot: str = "")
             browser.save_screenshot(str(DOCS / screenshot))
         browser.find_element(By.CSS_SELECTOR, "#story button[data-close]").click()
         assert not browser.find_element(By.ID, "story").is_displayed()
+        # The finished job, from the schedd's history once it has left the queue.
+        query = ("condor_q", done, "-af", "JobStatus")
+        box.wait_for(lambda: box.exec(*query).stdout.strip() == "", f"job {done} out of the queue", 120)
+        browser.find_element(By.CSS_SELECTOR, 'button[data-history="0"]').click()
+        row = f'#history tr[data-job="{done}"]'
+        shown = until(browser, f"job {done} in the history", lambda d: d.find_element(By.CSS_SELECTOR, row))
+        assert "exit code 0" in shown.text and "ago" in shown.text, shown.text
+        shown.click()
+        until(
+            browser,
+            "the finished job's story",
+            lambda d: f"Job {done} completed" in d.find_element(By.ID, "story").text,
+        )
+        assert "ended: exit code 0" in browser.find_element(By.CSS_SELECTOR, "#story .timeline").text
+        assert browser.find_element(By.CSS_SELECTOR, '#story pre[data-stream="stdout"]').text == "done-out"
     finally:
         box.exec("condor_rm", held.split(".")[0], big.split(".")[0], check=False)
 
 
-def test_a_jobs_story_its_timeline_streams_resources_and_why_it_waits(lab: Container, browser: WebDriver) -> None:
-    check_a_jobs_story(lab, browser, screenshot="job-story.png")
+def test_a_jobs_story_its_timeline_streams_resources_why_it_waits_and_the_history(
+    lab: Container, browser: WebDriver
+) -> None:
+    check_job_stories_and_history(lab, browser, screenshot="job-story.png")

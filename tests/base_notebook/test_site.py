@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.base_notebook.test_dashboard import check_a_jobs_story
+from tests.base_notebook.test_dashboard import check_job_stories_and_history
 from tests.containers import Container, Containers
 from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, node_image, site_pool
 
@@ -67,10 +67,12 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
-def test_a_jobs_story_on_the_dashboard_from_the_sites_schedd(notebook: Container, browser: WebDriver) -> None:
+def test_job_stories_and_history_on_the_dashboard_from_the_sites_schedd(
+    notebook: Container, browser: WebDriver
+) -> None:
     """The site's schedd and collector answer the story; the log and streams are in the shared home."""
     notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
-    check_a_jobs_story(notebook, browser)
+    check_job_stories_and_history(notebook, browser)
 
 
 def test_the_dashboard_says_when_the_site_schedd_does_not_answer(base_site: Site, containers: Containers) -> None:

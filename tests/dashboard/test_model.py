@@ -194,3 +194,33 @@ def test_a_jobs_story_from_its_events_and_ad() -> None:
     assert "why_idle" not in view and "reason" not in view
     killed = model.story_view("7.4", {"JobStatus": 5, "ExitBySignal": True, "ExitSignal": 9}, [], ["x"], {})
     assert (killed["exit"], killed["why_idle"], killed["reason"]) == ("killed by signal 9", ["x"], "HTCondor held it.")
+
+
+def test_finished_jobs_say_how_they_ended_how_long_they_ran_and_where() -> None:
+    ads = [
+        {
+            "ClusterId": 9,
+            "ProcId": 0,
+            "JobStatus": 4,
+            "JobBatchName": "Sim",
+            "ExitCode": 0,
+            "CompletionDate": NOW - 125,
+        },
+        {"ClusterId": 8, "ProcId": 1, "JobStatus": 4, "ExitBySignal": True, "ExitSignal": 9, "CompletionDate": NOW},
+        {"ClusterId": 7, "ProcId": 0, "JobStatus": 3, "EnteredCurrentStatus": NOW - 7200},
+    ]
+    ads[0] |= {"RemoteWallClockTime": 65.0, "LastRemoteHost": "slot1_1@exec1"}
+    view = model.history_view(ads, NOW, page=1, more=True)
+    assert (view["page"], view["more"], view["days"]) == (1, True, model.HISTORY_DAYS)
+    assert view["jobs"] == [
+        {
+            "id": "9.0",
+            "batch": "Sim",
+            "ended": "exit code 0",
+            "ran": "1 min 5 s",
+            "where": "slot1_1@exec1",
+            "when": "2 min 5 s ago",
+        },
+        {"id": "8.1", "batch": "", "ended": "killed by signal 9", "ran": "0 s", "where": "", "when": "0 s ago"},
+        {"id": "7.0", "batch": "", "ended": "removed", "ran": "0 s", "where": "", "when": "2 h 0 min ago"},
+    ]

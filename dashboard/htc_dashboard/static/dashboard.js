@@ -136,6 +136,28 @@ async function showStory(job) {
   panel.scrollIntoView();
 }
 
+// Finished jobs, a page at a time, read when asked (the schedd's history is a file it scans).
+async function showHistory(page) {
+  const box = byId("history");
+  box.innerHTML = '<p class="muted">reading the schedd\'s history…</p>';
+  try {
+    const answer = await fetch(`history.json?page=${page}`, { cache: "no-store", signal: AbortSignal.timeout(60000) });
+    const h = await answer.json();
+    if (!answer.ok) throw new Error(h.error);
+    const rows = h.jobs.map((j) =>
+      `<tr data-job="${esc(j.id)}" title="its story"><td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td>` +
+      `<td>${esc(j.ended)}</td><td>ran ${esc(j.ran)}</td><td>${esc(j.where)}</td><td>${esc(j.when)}</td></tr>`).join("");
+    const pages = (page ? `<button data-history="${page - 1}">Newer</button>` : "") +
+      (h.more ? `<button data-history="${page + 1}">Older</button>` : "");
+    box.innerHTML = h.jobs.length
+      ? `<table class="history"><tr><th>Job</th><th>Batch</th><th>Ended</th><th>Ran</th><th>Where</th><th>Left the queue</th></tr>` +
+        `${rows}</table>${pages}`
+      : `<p class="muted">No job of yours finished in the last ${h.days} days.</p>`;
+  } catch (error) {
+    box.innerHTML = `<p class="why">The history could not be read: ${esc(error.message)}</p>`;
+  }
+}
+
 const QUESTIONS = {
   release: (tag) => `Release the held components of map ${tag}?`,
   rerun: (tag) => `Run the errored components of map ${tag} again?`,
@@ -167,6 +189,8 @@ document.addEventListener("click", (event) => {
     showStory(row.dataset.job);
   }
   if (event.target.closest("button[data-close]")) byId("story").hidden = true;
+  const history = event.target.closest("button[data-history]");
+  if (history) showHistory(Number(history.dataset.history));
 });
 
 refreshForever();
