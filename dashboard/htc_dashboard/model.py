@@ -93,36 +93,67 @@ def pool_view(slots: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def job_view(ad: Mapping[str, Any], now: float) -> dict[str, Any]:
-    """One job: its id, state, batch name and how long it has been in that state."""
+    """One job: its id, state, batch name and how long it has been in that state (since when)."""
     state = JOB_STATES.get(int(ad.get("JobStatus") or 0), "unknown")
-    since = ad.get("EnteredCurrentStatus") or ad.get("QDate") or now
+    since = float(ad.get("EnteredCurrentStatus") or ad.get("QDate") or now)
     verb = {"idle": "waited", "running": "run", "held": "held"}.get(state, "in this state")
     row = {
         "id": f"{ad.get('ClusterId')}.{ad.get('ProcId')}",
         "state": state,
         "batch": str(ad.get("JobBatchName") or ""),
-        "for": f"{verb} {duration(now - float(since))}",
+        "for": f"{verb} {duration(now - since)}",
+        "since": since,
     }
     if state == "held":
         row["reason"] = hold_words(ad.get("HoldReasonCode"), ad.get("HoldReason"))
     return row
 
 
-def jobs_view(ads: Iterable[Mapping[str, Any]], now: float) -> dict[str, Any]:
-    """My jobs by state: every count, and the first JOBS_LISTED of each state (held ones first)."""
-    rows = sorted((job_view(ad, now) for ad in ads), key=lambda row: [int(n) for n in row["id"].split(".")])
-    counts = Counter(row["state"] for row in rows)
-    order = ["held", "running", "idle", *sorted(set(counts) - {"held", "running", "idle"})]
+def job_number(row: Mapping[str, Any]) -> list[int]:
+    """A job id's numbers, for numeric order (7.1 before 7.10)."""
+    return [int(n) for n in row["id"].split(".")]
+
+
+def job_rows(ads: Iterable[Mapping[str, Any]], now: float) -> list[dict[str, Any]]:
+    """Every job of one schedd query, as rows, oldest first: kept between updates, filtered per page."""
+    return sorted((job_view(ad, now) for ad in ads), key=job_number)
+
+
+# How the page may order a state's jobs.
+ORDERS = {
+    "id": lambda rows: rows,
+    "newest": lambda rows: sorted(rows, key=job_number, reverse=True),
+    "batch": lambda rows: sorted(rows, key=lambda row: (row["batch"], job_number(row))),
+    "longest": lambda rows: sorted(rows, key=lambda row: (row["since"], job_number(row))),
+}
+
+
+def jobs_view(rows: list[dict[str, Any]], text: str = "", state: str = "", order: str = "id") -> dict[str, Any]:
+    """My jobs by state: those that match `text` (in any column) and `state`.
+
+    Every count, and the first JOBS_LISTED of each state in `order` (held ones first).
+    """
+    text = text.strip().lower()
+    shown = [
+        row
+        for row in rows
+        if (not state or row["state"] == state)
+        and (not text or any(text in str(row.get(key, "")).lower() for key in ("id", "state", "batch", "reason")))
+    ]
+    counts = Counter(row["state"] for row in shown)
+    states = ["held", "running", "idle", *sorted(set(counts) - {"held", "running", "idle"})]
+    arrange = ORDERS.get(order, ORDERS["id"])
     return {
         "total": len(rows),
+        "shown": len(shown),
         "states": [
             {
-                "state": state,
-                "count": counts[state],
-                "jobs": [row for row in rows if row["state"] == state][:JOBS_LISTED],
+                "state": name,
+                "count": counts[name],
+                "jobs": arrange([row for row in shown if row["state"] == name])[:JOBS_LISTED],
             }
-            for state in order
-            if counts[state]
+            for name in states
+            if counts[name]
         ],
     }
 

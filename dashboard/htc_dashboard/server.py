@@ -7,12 +7,14 @@ carry Jupyter's authentication, so it has no login of its own.
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import tornado.web
 
+from htc_dashboard import model
 from htc_dashboard.sources import NoSuchJob, NoSuchMap, Sources
 
 STATIC = Path(__file__).parent / "static"
@@ -52,12 +54,12 @@ class State:
         """A page of my finished jobs, read now."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.history, page)
 
-    async def act(self, tag: str, action: str) -> str:
-        """An action on a map; the next snapshot is a new one."""
+    async def act(self, do: Callable[..., str], *args: Any) -> str:  # noqa: ANN401
+        """An action on a map or on jobs; the next snapshot is a new one."""
         async with self.lock:
             self.acting = True
             try:
-                return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.act, tag, action)
+                return await asyncio.get_running_loop().run_in_executor(self.pool, do, *args)
             finally:
                 self.acting = False
                 self.last = None
@@ -81,10 +83,14 @@ class StateHandler(tornado.web.RequestHandler):
         self.state = state
 
     async def get(self) -> None:
-        """The current snapshot."""
+        """The current snapshot, its jobs filtered (?text=, ?state=) and ordered (?order=) for this page."""
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
-        self.write(json.dumps(await self.state.snapshot()))
+        view = dict(await self.state.snapshot())
+        if view["jobs"] is not None:
+            text, state, order = (self.get_argument(name, "") for name in ("text", "state", "order"))
+            view["jobs"] = model.jobs_view(view["jobs"], text, state, order or "id")
+        self.write(json.dumps(view))
 
 
 class StoryHandler(tornado.web.RequestHandler):
@@ -138,22 +144,46 @@ class ActionHandler(tornado.web.RequestHandler):
         """The shared state."""
         self.state = state
 
-    async def post(self, tag: str, action: str) -> None:
-        """Do it, and say what was done, or in one line why not."""
+    def refused(self) -> bool:
+        """True, and a 403 said, when the request lacks the _xsrf cookie in its header."""
         self.set_header("Content-Type", "application/json")
         cookie = self.get_cookie("_xsrf")
-        if not cookie or self.request.headers.get("X-XSRFToken") != cookie:
-            self.set_status(403)
-            self.write(json.dumps({"error": "the _xsrf cookie must come back in the X-XSRFToken header"}))
+        if cookie and self.request.headers.get("X-XSRFToken") == cookie:
+            return False
+        self.set_status(403)
+        self.write(json.dumps({"error": "the _xsrf cookie must come back in the X-XSRFToken header"}))
+        return True
+
+    async def post(self, tag: str, action: str) -> None:
+        """Do it, and say what was done, or in one line why not."""
+        if self.refused():
             return
         try:
-            self.write(json.dumps({"done": await self.state.act(tag, action)}))
+            self.write(json.dumps({"done": await self.state.act(self.state.sources.act, tag, action)}))
         except NoSuchMap:
             self.set_status(404)
             self.write(json.dumps({"error": f"there is no map {tag}"}))
         except Exception as exc:  # HTMap's or the schedd's refusal, said on the page
             self.set_status(500)
             self.write(json.dumps({"error": f"{action} {tag} failed: {exc}"}))
+
+
+class JobsActionHandler(ActionHandler):
+    """POST jobs/hold|release|remove with {"ids": ["12.0", ...]}: several of my jobs at once."""
+
+    async def post(self, action: str) -> None:  # type: ignore[override]
+        """Do it, and say what was done, or in one line why not."""
+        if self.refused():
+            return
+        try:
+            ids = json.loads(self.request.body or b"{}").get("ids") or []
+            self.write(json.dumps({"done": await self.state.act(self.state.sources.act_on_jobs, action, ids)}))
+        except ValueError as exc:  # no or bad ids
+            self.set_status(400)
+            self.write(json.dumps({"error": f"{action}: {exc}"}))
+        except Exception as exc:  # the schedd's refusal, said on the page
+            self.set_status(500)
+            self.write(json.dumps({"error": f"{action} failed: {exc}"}))
 
 
 def application() -> tornado.web.Application:
@@ -165,6 +195,7 @@ def application() -> tornado.web.Application:
             (r"/state\.json", StateHandler, {"state": state}),
             (r"/jobs/(\d+)\.(\d+)", StoryHandler, {"state": state}),
             (r"/history\.json", HistoryHandler, {"state": state}),
+            (r"/jobs/(hold|release|remove)", JobsActionHandler, {"state": state}),
             (r"/maps/([^/]+)/(release|rerun|remove)", ActionHandler, {"state": state}),
             (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
         ]

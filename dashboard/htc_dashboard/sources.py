@@ -25,6 +25,12 @@ JOB_ATTRS += ["HoldReason", "HoldReasonCode"]
 STORY_ATTRS = [*JOB_ATTRS, "Cmd", "Args", "Arguments", "RemoteHost", "LastRemoteHost", "UserLog", "Out", "Err", "Iwd"]
 STORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RequestCpus", "RequestGPUs", "RequestMemory", "RequestDisk"]
 STORY_ATTRS += ["MemoryUsage", "DiskUsage", "RemoteUserCpu", "RemoteSysCpu", "RemoteWallClockTime"]
+# What the page may do to several jobs at once, and how it says it.
+JOB_ACTIONS = {
+    "hold": (htcondor.JobAction.Hold, "held"),
+    "release": (htcondor.JobAction.Release, "released"),
+    "remove": (htcondor.JobAction.Remove, "removed"),
+}
 HISTORY_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobBatchName", "CompletionDate", "EnteredCurrentStatus"]
 HISTORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RemoteWallClockTime", "LastRemoteHost"]
 SLOT_ATTRS = ["Machine", "Name", "SlotType", "State", "Cpus", "Memory", "TotalSlotCpus", "TotalSlotMemory"]
@@ -224,7 +230,7 @@ class Sources:
             view["machines"] = []
             view["problems"].append(f"The collector does not answer: {exc}")
         try:
-            view["jobs"] = model.jobs_view(self.jobs(), now)
+            view["jobs"] = model.job_rows(self.jobs(), now)  # every row: each page filters its own
         except Exception as exc:
             view["jobs"] = None
             view["problems"].append(f"The schedd ({view['schedd']}) does not answer: {exc}")
@@ -236,6 +242,19 @@ class Sources:
         view["schedd_queries"] = self.schedd_queries
         view["updated"] = time.strftime("%H:%M:%S", time.localtime(now))
         return view
+
+    def act_on_jobs(self, action: str, ids: list[str]) -> str:
+        """Hold, release or remove some of my jobs, by id, at once; what was done."""
+        if action not in JOB_ACTIONS:
+            raise ValueError(f"unknown action {action!r}: hold, release or remove")
+        jobs = sorted({tuple(int(n) for n in str(job).split(".", 1)) for job in ids})  # ValueError if not N.N
+        if not jobs or any(len(job) != 2 for job in jobs):
+            raise ValueError("select jobs first (ids such as 12.0)")
+        which = " || ".join(f"ClusterId == {cluster} && ProcId == {proc}" for cluster, proc in jobs)
+        kind, done = JOB_ACTIONS[action]
+        reason = {"reason": "held from the dashboard"} if action == "hold" else {}
+        result = self.schedd().act(kind, f"Owner == {classad.quote(self.user)} && ({which})", **reason)
+        return f"{done} {int(result.get('TotalSuccess', 0))} of {len(jobs)} selected job(s)"
 
     def act(self, tag: str, action: str) -> str:
         """Release a map's held components, rerun its errored ones, or remove it; what was done."""

@@ -16,7 +16,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.containers import Container, Containers
 
@@ -270,7 +270,7 @@ def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot
     submitted = box.exec("sh", "-c", STORY_JOBS).stdout.split("\n")
     held, big, done = (line.split()[0] for line in submitted if line.strip())
     try:
-        browser.get(f"http://127.0.0.1:{box.port()}/htcondor/?token={box.token()}")
+        open_dashboard(box, browser)
         row = f'#jobs h3[data-jobs="held"] + table tr[data-job="{held}"]'
         until(browser, f"job {held} held on the page", lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
         until(browser, "the held job's story", lambda d: "Timeline" in d.find_element(By.ID, "story").text)
@@ -308,6 +308,69 @@ def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot
         assert browser.find_element(By.CSS_SELECTOR, '#story pre[data-stream="stdout"]').text == "done-out"
     finally:
         box.exec("condor_rm", held.split(".")[0], big.split(".")[0], check=False)
+
+
+# Three jobs of one batch and one of another, as condor_submit makes them: the page's filter,
+# selection and bulk actions act on the three only.
+BULK_JOBS = """
+mkdir -p ~/bulk && cd ~/bulk
+printf 'executable = /bin/sleep\\narguments = 600\\nbatch_name = Bulk\\nqueue 3\\n' > bulk.sub
+printf 'executable = /bin/sleep\\narguments = 600\\nbatch_name = Other\\nqueue\\n' > other.sub
+condor_submit -terse bulk.sub && condor_submit -terse other.sub
+"""
+
+
+def open_dashboard(box: Container, browser: WebDriver) -> None:
+    """The dashboard's page, after Lab's (where a user opens its tile).
+
+    Lab sets Jupyter's _xsrf cookie, which the page's actions send back.
+    """
+    browser.get(f"http://127.0.0.1:{box.port()}/lab?token={box.token()}")
+    browser.get(f"http://127.0.0.1:{box.port()}/htcondor/")
+
+
+def shown_jobs(driver: WebDriver) -> list[str]:
+    """The job ids the page lists now."""
+    return [row.get_attribute("data-job") for row in driver.find_elements(By.CSS_SELECTOR, "#jobs tr[data-job]")]
+
+
+def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> None:
+    """Filter by batch, select what is shown, hold the three at once, then remove them at once."""
+    bulk, other = (line.split(" - ") for line in box.exec("sh", "-c", BULK_JOBS).stdout.split("\n") if line.strip())
+    cluster = bulk[0].split(".")[0]
+    three = [f"{cluster}.{proc}" for proc in range(3)]
+    try:
+        open_dashboard(box, browser)
+        until(browser, "the other batch's job", lambda d: other[0] in shown_jobs(d))
+        browser.find_element(By.ID, "text").send_keys("bulk")
+        until(browser, "only the Bulk jobs", lambda d: sorted(shown_jobs(d)) == three)
+        browser.find_element(By.CSS_SELECTOR, 'button[data-select="shown"]').click()
+        assert browser.find_element(By.ID, "selected").text == "3 selected"
+        browser.find_element(By.CSS_SELECTOR, 'button[data-bulk="hold"]').click()
+        alert = until(browser, "the question before holding", lambda d: d.switch_to.alert)
+        assert alert.text == f"Hold 3 selected job(s): {', '.join(three)}?", alert.text
+        alert.accept()
+        until(
+            browser, "the hold said", lambda d: d.find_element(By.ID, "message").text == "held 3 of 3 selected job(s)"
+        )
+        held = '#jobs h3[data-jobs="held"]'
+        until(browser, "three held", lambda d: d.find_element(By.CSS_SELECTOR, held).text == "held (3)")
+        Select(browser.find_element(By.ID, "state")).select_by_value("held")
+        until(browser, "the held ones only", lambda d: sorted(shown_jobs(d)) == three)
+        browser.find_element(By.CSS_SELECTOR, 'button[data-select="shown"]').click()
+        browser.find_element(By.CSS_SELECTOR, 'button[data-bulk="remove"]').click()
+        until(browser, "the question before removing", lambda d: d.switch_to.alert).accept()
+        said = "removed 3 of 3 selected job(s)"
+        until(browser, "the removal said", lambda d: d.find_element(By.ID, "message").text == said)
+        until(browser, "the Bulk jobs gone", lambda d: shown_jobs(d) == [])
+        # The other batch's job was never touched.
+        assert box.exec("condor_q", other[0], "-af", "JobStatus").stdout.strip() in ("1", "2")
+    finally:
+        box.exec("condor_rm", cluster, other[0].split(".")[0], check=False)
+
+
+def test_jobs_filtered_selected_and_held_and_removed_together(lab: Container, browser: WebDriver) -> None:
+    check_filter_select_and_bulk_actions(lab, browser)
 
 
 def test_a_jobs_story_its_timeline_streams_resources_why_it_waits_and_the_history(

@@ -58,7 +58,7 @@ def test_jobs_grouped_by_state_held_first_with_reasons_in_plain_words() -> None:
         },
         {"ClusterId": 7, "ProcId": 1, "JobStatus": 1, "EnteredCurrentStatus": NOW - 2 * 86400 - 7200},
     ]
-    view = model.jobs_view(ads, NOW)
+    view = model.jobs_view(model.job_rows(ads, NOW))
     assert view["total"] == 4
     assert [(g["state"], g["count"]) for g in view["states"]] == [("held", 1), ("running", 1), ("idle", 2)]
     held = view["states"][0]["jobs"][0]
@@ -72,7 +72,7 @@ def test_jobs_grouped_by_state_held_first_with_reasons_in_plain_words() -> None:
 
 def test_a_long_queue_lists_only_the_first_jobs_of_a_state_but_counts_all() -> None:
     ads = [{"ClusterId": 1, "ProcId": n, "JobStatus": 1, "QDate": NOW} for n in range(1000)]
-    [idle] = model.jobs_view(ads, NOW)["states"]
+    [idle] = model.jobs_view(model.job_rows(ads, NOW))["states"]
     assert idle["count"] == 1000
     assert len(idle["jobs"]) == model.JOBS_LISTED
 
@@ -224,3 +224,27 @@ def test_finished_jobs_say_how_they_ended_how_long_they_ran_and_where() -> None:
         {"id": "8.1", "batch": "", "ended": "killed by signal 9", "ran": "0 s", "where": "", "when": "0 s ago"},
         {"id": "7.0", "batch": "", "ended": "removed", "ran": "0 s", "where": "", "when": "2 h 0 min ago"},
     ]
+
+
+def test_jobs_filtered_by_any_text_and_state_and_ordered() -> None:
+    ads = [
+        {"ClusterId": 3, "ProcId": 0, "JobStatus": 1, "JobBatchName": "Bulk", "EnteredCurrentStatus": NOW - 10},
+        {"ClusterId": 3, "ProcId": 10, "JobStatus": 1, "JobBatchName": "Bulk", "EnteredCurrentStatus": NOW - 90},
+        {"ClusterId": 4, "ProcId": 0, "JobStatus": 1, "JobBatchName": "Alpha", "EnteredCurrentStatus": NOW - 50},
+        {"ClusterId": 5, "ProcId": 0, "JobStatus": 5, "JobBatchName": "Other", "HoldReason": "disk full"},
+    ]
+    rows = model.job_rows(ads, NOW)
+
+    def ids(view: dict) -> list[str]:
+        return [job["id"] for group in view["states"] for job in group["jobs"]]
+
+    assert ids(model.jobs_view(rows)) == ["5.0", "3.0", "3.10", "4.0"]  # held first, then by id
+    assert ids(model.jobs_view(rows, order="newest")) == ["5.0", "4.0", "3.10", "3.0"]
+    assert ids(model.jobs_view(rows, order="batch")) == ["5.0", "4.0", "3.0", "3.10"]
+    assert ids(model.jobs_view(rows, order="longest")) == ["5.0", "3.10", "4.0", "3.0"]
+    bulk = model.jobs_view(rows, text=" bULK ")
+    assert (ids(bulk), bulk["shown"], bulk["total"]) == (["3.0", "3.10"], 2, 4)
+    assert ids(model.jobs_view(rows, text="disk")) == ["5.0"]  # the hold's reason
+    assert ids(model.jobs_view(rows, text="3.1")) == ["3.10"]
+    assert ids(model.jobs_view(rows, state="held")) == ["5.0"]
+    assert ids(model.jobs_view(rows, text="bulk", state="held")) == []

@@ -52,16 +52,25 @@ function mapCard(m) {
   return html + "</div>";
 }
 
+// The jobs the user ticked, kept across updates (a redraw keeps their boxes ticked).
+const selected = new Set();
+
 function jobs(view) {
   if (view === null) return '<p class="muted">The schedd did not answer: see above.</p>';
   if (!view.total) return '<p class="muted">No job in the queue.</p>';
+  if (!view.shown) return `<p class="muted">None of your ${view.total} jobs matches.</p>`;
   return view.states.map((group) => {
     const more = group.count > group.jobs.length ? `<p class="muted">and ${group.count - group.jobs.length} more</p>` : "";
     const rows = group.jobs.map((j) =>
-      `<tr data-job="${esc(j.id)}" title="its story"><td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td>` +
-      `<td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
+      `<tr data-job="${esc(j.id)}" title="its story"><td><input type="checkbox" data-pick="${esc(j.id)}"` +
+      `${selected.has(j.id) ? " checked" : ""} aria-label="select ${esc(j.id)}"></td>` +
+      `<td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
     return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3><table>${rows.join("")}</table>${more}`;
   }).join("");
+}
+
+function showSelected() {
+  byId("selected").textContent = selected.size ? `${selected.size} selected` : "";
 }
 
 function draw(view) {
@@ -81,16 +90,32 @@ function draw(view) {
 }
 
 // One request at a time, each given up after 20 s: a slow answer never piles up requests
-// (which would take the browser's connections from JupyterLab itself).
+// (which would take the browser's connections from JupyterLab itself). One asked for meanwhile
+// (a new filter) runs after it.
+let refreshing = false;
+let again = false;
+
 async function refresh() {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = true;
   try {
-    const answer = await fetch("state.json", { cache: "no-store", signal: AbortSignal.timeout(20000) });
+    const query = new URLSearchParams(["text", "state", "order"].map((name) => [name, byId(name).value]));
+    const answer = await fetch(`state.json?${query}`, { cache: "no-store", signal: AbortSignal.timeout(20000) });
     if (!answer.ok) throw new Error(`${answer.status} ${answer.statusText}`);
     draw(await answer.json());
   } catch (error) {
     byId("health").textContent = "no answer";
     byId("health").className = "badge bad";
     put("problems", `<li>The dashboard does not answer: ${esc(error.message)}</li>`);
+  } finally {
+    refreshing = false;
+  }
+  if (again) {
+    again = false;
+    await refresh();
   }
 }
 
@@ -164,23 +189,56 @@ const QUESTIONS = {
   remove: (tag) => `Remove map ${tag}: its jobs, inputs and results?`,
 };
 
-async function act(action, tag) {
-  if (!window.confirm(QUESTIONS[action](tag))) return;
+// POST with Jupyter's _xsrf cookie in a header; what the server did, or why not, in the message line.
+async function post(path, what, body) {
   const xsrf = (document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/) || [])[1] || "";
-  byId("message").textContent = `${action} ${tag}…`;
+  byId("message").textContent = `${what}…`;
   try {
-    const answer = await fetch(`maps/${encodeURIComponent(tag)}/${action}`, {
-      method: "POST", headers: { "X-XSRFToken": decodeURIComponent(xsrf) },
+    const answer = await fetch(path, {
+      method: "POST", headers: { "X-XSRFToken": decodeURIComponent(xsrf) }, body: body && JSON.stringify(body),
     });
     const said = await answer.json();
     byId("message").textContent = said.done || said.error;
   } catch (error) {
-    byId("message").textContent = `${action} ${tag} failed: ${error.message}`;
+    byId("message").textContent = `${what} failed: ${error.message}`;
   }
   await refresh();
 }
 
+async function act(action, tag) {
+  if (window.confirm(QUESTIONS[action](tag))) await post(`maps/${encodeURIComponent(tag)}/${action}`, `${action} ${tag}`);
+}
+
+// Several jobs at once: asked once, then said what was done.
+async function bulk(action) {
+  if (!selected.size) {
+    byId("message").textContent = `${action}: select jobs first (the boxes beside them)`;
+    return;
+  }
+  const ids = [...selected];
+  if (!window.confirm(`${action[0].toUpperCase()}${action.slice(1)} ${ids.length} selected job(s): ${ids.join(", ")}?`)) return;
+  selected.clear();
+  showSelected();
+  await post(`jobs/${action}`, `${action} ${ids.length} job(s)`, { ids });
+}
+
 document.addEventListener("click", (event) => {
+  const pick = event.target.closest("input[data-pick]");
+  if (pick) {
+    if (pick.checked) selected.add(pick.dataset.pick);
+    else selected.delete(pick.dataset.pick);
+    showSelected();
+    return;
+  }
+  const choose = event.target.closest("button[data-select]");
+  if (choose) {
+    if (choose.dataset.select === "none") selected.clear();
+    else document.querySelectorAll("#jobs input[data-pick]").forEach((box) => selected.add(box.dataset.pick));
+    showSelected();
+    refresh();
+  }
+  const several = event.target.closest("button[data-bulk]");
+  if (several) bulk(several.dataset.bulk);
   const button = event.target.closest("button[data-action]");
   if (button) act(button.dataset.action, button.dataset.tag);
   const row = event.target.closest("tr[data-job]");
@@ -192,5 +250,8 @@ document.addEventListener("click", (event) => {
   const history = event.target.closest("button[data-history]");
   if (history) showHistory(Number(history.dataset.history));
 });
+
+// A new filter or order shows at once (the server filters its last snapshot: no new query).
+for (const name of ["text", "state", "order"]) byId(name).addEventListener("input", refresh);
 
 refreshForever();
