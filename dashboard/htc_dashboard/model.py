@@ -288,23 +288,37 @@ def requirement_words(condition: str, analysis: str) -> str:
 def why_idle(analysis: str) -> list[str]:
     """Why an idle job does not start, from `condor_q -better-analyze`'s text, in plain words."""
     words = []
+    counts: dict[str, int] = {}
     for line in analysis.splitlines():
         step = line.split()
-        # The reduced requirements: "[7]           0  TARGET.Memory >= RequestMemory"
-        if len(step) >= 3 and step[0].startswith("[") and step[1] == "0" and step[0][1:-1].isdigit():
-            words.append(requirement_words(" ".join(step[2:]), analysis))
-    counts = {}
-    for key, text in (
-        ("refused", "reject your job because of their own requirements"),
-        ("willing", "match and are willing to run your job"),
-    ):
-        for line in analysis.splitlines():
-            if text in line and line.split()[0].isdigit():
-                counts[key] = int(line.split()[0])
+        # The reduced requirements: "[7]  0  TARGET.Memory >= RequestMemory", with a second count
+        # (slots that would match if drained) where slots are busy. Unmet: no slot, busy or not.
+        if len(step) >= 3 and step[0].startswith("[") and step[0][1:-1].isdigit():
+            numbers = [word for word in step[1:3] if word.isdigit()]
+            condition = " ".join(step[1 + len(numbers) :])
+            if numbers and not any(int(n) for n in numbers) and not condition.startswith("["):
+                words.append(requirement_words(condition, analysis))
+        for key, text in (
+            ("slots", "slots on"),
+            ("refused", "reject your job because of their own requirements"),
+            ("willing", "match and are willing to run your job"),
+            ("drained", "would match if drained"),
+            ("running", "are already running your jobs"),
+            ("others", "are serving other users"),
+        ):
+            if text in line:
+                number = line.split("Of ")[-1].split()[0] if key == "slots" else step[0]
+                if number.isdigit():
+                    counts[key] = int(number)
+    if counts.get("slots") == 0 or ("slots" not in counts and words):  # no summary: no slot at all
+        return ["No machine has joined the pool yet (the collector lists no slot)."]
     if counts.get("refused"):
         words.append(f"{counts['refused']} slot(s) refuse it by their own rules (their START expression).")
+    busy = sum(counts.get(key, 0) for key in ("drained", "running", "others"))
+    if busy:
+        words.append(f"{busy} slot(s) could run it but are busy (with your other jobs or others'): it waits.")
     if counts.get("willing"):
-        words.append(f"{counts['willing']} slot(s) could run it: it waits for one to be free, or for its turn.")
+        words.append(f"{counts['willing']} slot(s) could run it: it waits for the next match (or its turn).")
     if not words:
         words.append("Not matched yet: the pool's negotiator has not considered it (a new job waits a cycle).")
     return words

@@ -21,6 +21,8 @@ STATIC = Path(__file__).parent / "static"
 # The page asks every few seconds; pages open side by side share one snapshot, so the schedd
 # gets at most one query per this many seconds whatever the number of tabs.
 FRESH_FOR = 2.0
+# History pages of model.HISTORY_PAGE jobs: 200 of them are 10,000 jobs.
+MAX_HISTORY_PAGE = 200
 
 
 class State:
@@ -29,6 +31,10 @@ class State:
     def __init__(self) -> None:
         self.sources = Sources()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="htcondor")
+        # What is read when asked (a job's story: up to a minute of condor_q's analysis; a
+        # history page) has its own reader and thread: the updates never wait for it.
+        self.asked = Sources()
+        self.asked_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="htcondor-asked")
         self.last: tuple[float, dict[str, Any]] | None = None
         self.lock = asyncio.Lock()
         self.acting = False
@@ -48,11 +54,11 @@ class State:
 
     async def story(self, cluster: int, proc: int) -> dict[str, Any]:
         """One job's story, read now (its event log, stream files and HTCondor's analysis)."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.story, cluster, proc)
+        return await asyncio.get_running_loop().run_in_executor(self.asked_pool, self.asked.story, cluster, proc)
 
     async def history(self, page: int) -> dict[str, Any]:
         """A page of my finished jobs, read now."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.history, page)
+        return await asyncio.get_running_loop().run_in_executor(self.asked_pool, self.asked.history, page)
 
     async def act(self, do: Callable[..., str], *args: Any) -> str:  # noqa: ANN401
         """An action on a map or on jobs; the next snapshot is a new one."""
@@ -125,9 +131,13 @@ class HistoryHandler(tornado.web.RequestHandler):
         """A page of them, or in one line why not."""
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
+        page = self.get_argument("page", "0")
+        if not page.isdigit() or int(page) > MAX_HISTORY_PAGE:
+            self.set_status(400)
+            self.write(json.dumps({"error": f"page: a number from 0 to {MAX_HISTORY_PAGE}"}))
+            return
         try:
-            page = max(0, int(self.get_argument("page", "0")))
-            self.write(json.dumps(await self.state.history(page)))
+            self.write(json.dumps(await self.state.history(int(page))))
         except Exception as exc:  # the schedd's refusal, said on the page
             self.set_status(500)
             self.write(json.dumps({"error": f"the schedd's history could not be read: {exc}"}))
@@ -176,7 +186,10 @@ class JobsActionHandler(ActionHandler):
         if self.refused():
             return
         try:
-            ids = json.loads(self.request.body or b"{}").get("ids") or []
+            body = json.loads(self.request.body or b"{}")
+            ids = body.get("ids") if isinstance(body, dict) else None
+            if not isinstance(ids, list) or not all(isinstance(job, str) for job in ids):
+                raise ValueError('send {"ids": ["12.0", ...]}')
             self.write(json.dumps({"done": await self.state.act(self.state.sources.act_on_jobs, action, ids)}))
         except ValueError as exc:  # no or bad ids
             self.set_status(400)

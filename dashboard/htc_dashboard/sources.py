@@ -63,7 +63,8 @@ def plain(ad: classad.ClassAd, keys: list[str]) -> dict[str, Any]:
     for key in keys:
         if key in ad:
             value = ad.eval(key)
-            if isinstance(value, (bool, int, float, str)):
+            # classad2.Value (Undefined, Error) is an IntEnum: not a number to show.
+            if isinstance(value, (bool, int, float, str)) and not isinstance(value, classad.Value):
                 values[key] = value
     return values
 
@@ -95,6 +96,11 @@ def tail(path: Path) -> str | None:
         return None
 
 
+def history_since() -> classad.ExprTree:
+    """Where a read of the schedd's history stops: jobs that left the queue HISTORY_DAYS ago."""
+    return classad.ExprTree(f"EnteredCurrentStatus < {int(time.time() - model.HISTORY_DAYS * 86400)}")
+
+
 def better_analyze(job: str) -> str:
     """`condor_q -better-analyze` of one job: HTCondor's own matchmaking analysis."""
     done = subprocess.run(["condor_q", "-better-analyze", job], capture_output=True, text=True, timeout=60, check=False)
@@ -114,6 +120,10 @@ class Sources:
         self._maps: dict[str, htmap.Map] = {}
         self._errors: dict[tuple[str, int], tuple[int, str, list[str]]] = {}
 
+    def mine(self) -> str:
+        """The constraint for my jobs (=?=: ClassAd's == ignores case)."""
+        return f"Owner =?= {classad.quote(self.user)}"
+
     def schedd(self) -> htcondor.Schedd:
         """HTMap's schedd (located through the collector once, not at every update)."""
         if self._schedd is None:
@@ -124,7 +134,7 @@ class Sources:
         """My jobs, as condor_q shows them by default: one query."""
         self.schedd_queries += 1
         try:
-            ads = self.schedd().query(constraint=f"Owner == {classad.quote(self.user)}", projection=JOB_ATTRS)
+            ads = self.schedd().query(constraint=self.mine(), projection=JOB_ATTRS)
         except Exception:
             self._schedd = None  # located again next time: it may have moved or restarted
             raise
@@ -176,10 +186,10 @@ class Sources:
     def story(self, cluster: int, proc: int) -> dict[str, Any]:
         """One of my jobs, from the queue or else the schedd's history: its story (model.story_view)."""
         job = f"{cluster}.{proc}"
-        constraint = f"ClusterId == {cluster} && ProcId == {proc} && Owner == {classad.quote(self.user)}"
+        constraint = f"ClusterId == {cluster} && ProcId == {proc} && {self.mine()}"
         ads = self.schedd().query(constraint=constraint, projection=STORY_ATTRS)
         if not ads:
-            ads = self.schedd().history(constraint, STORY_ATTRS, match=1)
+            ads = self.schedd().history(constraint, STORY_ATTRS, match=1, since=history_since())
         if not ads:
             raise NoSuchJob(job)
         ad = plain(ads[0], STORY_ATTRS)
@@ -200,10 +210,10 @@ class Sources:
         now = time.time()
         size = model.HISTORY_PAGE
         ads = self.schedd().history(
-            f"Owner == {classad.quote(self.user)}",
+            self.mine(),
             HISTORY_ATTRS,
             match=size * (page + 1) + 1,  # one more: whether there is a next page
-            since=classad.ExprTree(f"EnteredCurrentStatus < {int(now - model.HISTORY_DAYS * 86400)}"),
+            since=history_since(),
         )
         rows = [plain(ad, HISTORY_ATTRS) for ad in ads]
         return model.history_view(rows[size * page : size * (page + 1)], now, page, more=len(rows) > size * (page + 1))
@@ -252,9 +262,10 @@ class Sources:
             raise ValueError("select jobs first (ids such as 12.0)")
         which = " || ".join(f"ClusterId == {cluster} && ProcId == {proc}" for cluster, proc in jobs)
         kind, done = JOB_ACTIONS[action]
-        reason = {"reason": "held from the dashboard"} if action == "hold" else {}
-        result = self.schedd().act(kind, f"Owner == {classad.quote(self.user)} && ({which})", **reason)
-        return f"{done} {int(result.get('TotalSuccess', 0))} of {len(jobs)} selected job(s)"
+        # The version-2 bindings take a reason as (text, code); a bare string is dropped.
+        reason = ("held from the dashboard", None) if action == "hold" else None
+        result = self.schedd().act(kind, f"{self.mine()} && ({which})", reason=reason)  # type: ignore[arg-type]
+        return f"{done} {int((result or {}).get('TotalSuccess', 0))} of {len(jobs)} selected job(s)"
 
     def act(self, tag: str, action: str) -> str:
         """Release a map's held components, rerun its errored ones, or remove it; what was done."""

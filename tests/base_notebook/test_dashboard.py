@@ -128,6 +128,11 @@ def until(driver: WebDriver, what: str, predicate: Callable[[WebDriver], Any], t
         raise AssertionError(f"no {what} after {timeout} s; the browser showed {shot}") from None
 
 
+def click(driver: WebDriver, what: str, selector: str) -> None:
+    """Click an element once it is there (found again if an update redrew it meanwhile)."""
+    until(driver, what, lambda d: d.find_element(By.CSS_SELECTOR, selector).click() or True)
+
+
 def map_card(driver: WebDriver, tag: str) -> WebElement:
     """The dashboard's card of one map."""
     return driver.find_element(By.CSS_SELECTOR, f'.map[data-tag="{tag}"]')
@@ -272,7 +277,7 @@ def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot
     try:
         open_dashboard(box, browser)
         row = f'#jobs h3[data-jobs="held"] + table tr[data-job="{held}"]'
-        until(browser, f"job {held} held on the page", lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
+        click(browser, f"job {held} held on the page", row)
         until(browser, "the held job's story", lambda d: "Timeline" in d.find_element(By.ID, "story").text)
         story = browser.find_element(By.ID, "story")
         lines = story.find_element(By.CSS_SELECTOR, ".timeline").text
@@ -283,7 +288,7 @@ def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot
         assert story.find_element(By.CSS_SELECTOR, 'pre[data-stream="stderr"]').text == "story-err"
         assert "memory" in story.text and "128 MB" in story.text  # asked, and the use beside it
         row = f'#jobs h3[data-jobs="idle"] + table tr[data-job="{big}"]'
-        until(browser, f"job {big} idle on the page", lambda d: d.find_element(By.CSS_SELECTOR, row)).click()
+        click(browser, f"job {big} idle on the page", row)
         until(browser, "the idle job's story", lambda d: f"Job {big} idle" in d.find_element(By.ID, "story").text)
         why = browser.find_element(By.CSS_SELECTOR, "#story ul.why").text
         assert why == "No machine has the memory it asks for (900000 MB).", why
@@ -298,7 +303,7 @@ def check_job_stories_and_history(box: Container, browser: WebDriver, screenshot
         row = f'#history tr[data-job="{done}"]'
         shown = until(browser, f"job {done} in the history", lambda d: d.find_element(By.CSS_SELECTOR, row))
         assert "exit code 0" in shown.text and "ago" in shown.text, shown.text
-        shown.click()
+        click(browser, f"job {done}'s row in the history", row)
         until(
             browser,
             "the finished job's story",
@@ -346,6 +351,12 @@ def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> 
         until(browser, "only the Bulk jobs", lambda d: sorted(shown_jobs(d)) == three)
         browser.find_element(By.CSS_SELECTOR, 'button[data-select="shown"]').click()
         assert browser.find_element(By.ID, "selected").text == "3 selected"
+        # Ticked jobs stay ticked across updates, and only they are acted on.
+        until(
+            browser,
+            "three ticked after an update",
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#jobs input:checked")) == 3,
+        )
         browser.find_element(By.CSS_SELECTOR, 'button[data-bulk="hold"]').click()
         alert = until(browser, "the question before holding", lambda d: d.switch_to.alert)
         assert alert.text == f"Hold 3 selected job(s): {', '.join(three)}?", alert.text
@@ -355,6 +366,7 @@ def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> 
         )
         held = '#jobs h3[data-jobs="held"]'
         until(browser, "three held", lambda d: d.find_element(By.CSS_SELECTOR, held).text == "held (3)")
+        assert "held from the dashboard" in browser.find_element(By.ID, "jobs").text
         Select(browser.find_element(By.ID, "state")).select_by_value("held")
         until(browser, "the held ones only", lambda d: sorted(shown_jobs(d)) == three)
         browser.find_element(By.CSS_SELECTOR, 'button[data-select="shown"]').click()

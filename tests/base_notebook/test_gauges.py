@@ -21,7 +21,7 @@ def gauges(driver: WebDriver) -> str | None:
 
 
 def test_the_status_bar_shows_cpu_and_memory_against_the_containers_limits(
-    containers: Containers, browser: WebDriver, own_image_only: None
+    own_image_only: None, containers: Containers, browser: WebDriver
 ) -> None:
     box = containers.start(options=("--memory", "1g", "--cpus", "1.5"), wait="jupyter")
     metrics = box.get_json("/api/metrics/v1")

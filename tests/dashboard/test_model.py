@@ -134,8 +134,16 @@ def test_why_an_idle_job_does_not_start_in_plain_words() -> None:
     refused = ANALYSIS.replace("[7]           0", "[7]           1").replace("0 slots reject", "1 slots reject")
     assert model.why_idle(refused) == ["1 slot(s) refuse it by their own rules (their START expression)."]
     willing = refused.replace("1 slots reject", "0 slots reject").replace("0 slots match", "2 slots match")
-    assert model.why_idle(willing) == ["2 slot(s) could run it: it waits for one to be free, or for its turn."]
+    assert model.why_idle(willing) == ["2 slot(s) could run it: it waits for the next match (or its turn)."]
     assert model.why_idle("No successful match recorded.")[0].startswith("Not matched yet")
+    # Combined steps ("[8]  0  [6] && [7]") repeat a condition: not said again.
+    combined = ANALYSIS.replace(
+        "[9]           1  TARGET.File", "[8]           0  [6] && [7]\n[9]           1  TARGET.File"
+    )
+    assert model.why_idle(combined) == ["No machine has the memory it asks for (900000 MB)."]
+    # No slot at all: every condition unmet, no summary.
+    empty = ANALYSIS.split("001.000:")[0].replace("[0]           1", "[0]           0")
+    assert model.why_idle(empty) == ["No machine has joined the pool yet (the collector lists no slot)."]
     unknown = ANALYSIS.replace("TARGET.Memory >= RequestMemory", 'TARGET.Site == "chtc"')
     assert model.why_idle(unknown) == ['No machine meets its requirement TARGET.Site == "chtc".']
 
@@ -248,3 +256,26 @@ def test_jobs_filtered_by_any_text_and_state_and_ordered() -> None:
     assert ids(model.jobs_view(rows, text="3.1")) == ["3.10"]
     assert ids(model.jobs_view(rows, state="held")) == ["5.0"]
     assert ids(model.jobs_view(rows, text="bulk", state="held")) == []
+
+
+# A job that fits once the slot's running jobs end (HTCondor 25.14.1, 2 jobs on 2 CPUs, a third).
+BUSY = """
+         Slots      If
+Step   Matched   Drained  Condition
+----- --------- --------- ---------
+[0]           1         1  TARGET.Arch == "X86_64"
+[3]           0         1  TARGET.Cpus >= RequestCpus
+[7]           1         1  TARGET.Memory >= RequestMemory
+
+003.002:  Run analysis summary ignoring user priority.  Of 1 slots on 1 machines,
+      0 slots are rejected by your job's requirements
+      0 slots reject your job because of their own requirements
+      0 slots match and are willing to run your job
+      1 slots would match if drained
+"""
+
+
+def test_a_job_that_waits_for_busy_slots_is_told_so_not_that_no_machine_fits() -> None:
+    assert model.why_idle(BUSY) == ["1 slot(s) could run it but are busy (with your other jobs or others'): it waits."]
+    none_fits = BUSY.replace("[3]           0         1", "[3]           0         0")
+    assert model.why_idle(none_fits)[0] == "No machine has the CPUs it asks for (?)."

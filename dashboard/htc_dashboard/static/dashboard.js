@@ -55,7 +55,8 @@ function mapCard(m) {
 // The jobs the user ticked, kept across updates (a redraw keeps their boxes ticked).
 const selected = new Set();
 
-function jobs(view) {
+// The job list; without times (withTimes false) it is the list's shape, compared between updates.
+function jobs(view, withTimes) {
   if (view === null) return '<p class="muted">The schedd did not answer: see above.</p>';
   if (!view.total) return '<p class="muted">No job in the queue.</p>';
   if (!view.shown) return `<p class="muted">None of your ${view.total} jobs matches.</p>`;
@@ -64,9 +65,30 @@ function jobs(view) {
     const rows = group.jobs.map((j) =>
       `<tr data-job="${esc(j.id)}" title="its story"><td><input type="checkbox" data-pick="${esc(j.id)}"` +
       `${selected.has(j.id) ? " checked" : ""} aria-label="select ${esc(j.id)}"></td>` +
-      `<td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td><td>${esc(j.for)}</td><td>${esc(j.reason || "")}</td></tr>`);
+      `<td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td><td data-for>${withTimes ? esc(j.for) : ""}</td><td>${esc(j.reason || "")}</td></tr>`);
     return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3><table>${rows.join("")}</table>${more}`;
   }).join("");
+}
+
+// Redraw the list only when its shape changed; else set the times in place, so that a row or box
+// under the pointer is not replaced every update. The selection keeps only jobs still shown.
+function drawJobs(view) {
+  const shown = new Set((view ? view.states : []).flatMap((group) => group.jobs.map((j) => j.id)));
+  for (const id of selected) if (!shown.has(id)) selected.delete(id);
+  showSelected();
+  const element = byId("jobs");
+  const shape = jobs(view, false);
+  if (element.dataset.shape === shape) {
+    for (const group of view.states) {
+      for (const j of group.jobs) {
+        const cell = element.querySelector(`tr[data-job="${j.id}"] td[data-for]`);
+        if (cell) cell.textContent = j.for;
+      }
+    }
+    return;
+  }
+  element.innerHTML = jobs(view, true);
+  element.dataset.shape = shape;
 }
 
 function showSelected() {
@@ -84,7 +106,7 @@ function draw(view) {
   put("problems", view.problems.map((p) => `<li>${esc(p)}</li>`).join(""));
   put("pool", pool(view.machines));
   put("maps", view.maps.length ? view.maps.map(mapCard).join("") : '<p class="muted">No map yet: htmap.map(...) makes one.</p>');
-  put("jobs", jobs(view.jobs));
+  drawJobs(view.jobs);
   byId("updated").textContent = `updated ${view.updated}`;
   if (!document.body.dataset.loadedMs) document.body.dataset.loadedMs = Math.round(performance.now());
 }
@@ -199,10 +221,13 @@ async function post(path, what, body) {
     });
     const said = await answer.json();
     byId("message").textContent = said.done || said.error;
+    return answer.ok;
   } catch (error) {
     byId("message").textContent = `${what} failed: ${error.message}`;
+    return false;
+  } finally {
+    await refresh();
   }
-  await refresh();
 }
 
 async function act(action, tag) {
@@ -215,11 +240,13 @@ async function bulk(action) {
     byId("message").textContent = `${action}: select jobs first (the boxes beside them)`;
     return;
   }
-  const ids = [...selected];
+  const number = (id) => id.split(".").map(Number);
+  const ids = [...selected].sort((a, b) => number(a)[0] - number(b)[0] || number(a)[1] - number(b)[1]);
   if (!window.confirm(`${action[0].toUpperCase()}${action.slice(1)} ${ids.length} selected job(s): ${ids.join(", ")}?`)) return;
-  selected.clear();
-  showSelected();
-  await post(`jobs/${action}`, `${action} ${ids.length} job(s)`, { ids });
+  if (await post(`jobs/${action}`, `${action} ${ids.length} job(s)`, { ids })) {
+    selected.clear();
+    showSelected();
+  }
 }
 
 document.addEventListener("click", (event) => {
