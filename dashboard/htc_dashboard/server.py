@@ -199,6 +199,27 @@ class JobsActionHandler(ActionHandler):
             self.write(json.dumps({"error": f"{action} failed: {exc}"}))
 
 
+class SubmitHandler(ActionHandler):
+    """POST submit with {"path": "folder/job.sub"}: condor_submit that file from its folder."""
+
+    async def post(self) -> None:  # type: ignore[override]
+        """Submit it, and say what was submitted, or HTCondor's message in one line."""
+        if self.refused():
+            return
+        try:
+            body = json.loads(self.request.body or b"{}")
+            path = body.get("path") if isinstance(body, dict) else None
+            if not isinstance(path, str):
+                raise ValueError('send {"path": "folder/job.sub"}')
+            self.write(json.dumps({"done": await self.state.act(self.state.sources.submit, path)}))
+        except ValueError as exc:  # no such file, or condor_submit's refusal
+            self.set_status(400)
+            self.write(json.dumps({"error": f"submit: {exc}"}))
+        except Exception as exc:
+            self.set_status(500)
+            self.write(json.dumps({"error": f"submit failed: {exc}"}))
+
+
 def application() -> tornado.web.Application:
     """The dashboard's routes, relative to wherever the proxy mounts it."""
     state = State()
@@ -209,6 +230,7 @@ def application() -> tornado.web.Application:
             (r"/jobs/(\d+)\.(\d+)", StoryHandler, {"state": state}),
             (r"/history\.json", HistoryHandler, {"state": state}),
             (r"/jobs/(hold|release|remove)", JobsActionHandler, {"state": state}),
+            (r"/submit", SubmitHandler, {"state": state}),
             (r"/maps/([^/]+)/(release|rerun|remove)", ActionHandler, {"state": state}),
             (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
         ]

@@ -267,6 +267,29 @@ class Sources:
         result = self.schedd().act(kind, f"{self.mine()} && ({which})", reason=reason)  # type: ignore[arg-type]
         return f"{done} {int((result or {}).get('TotalSuccess', 0))} of {len(jobs)} selected job(s)"
 
+    def submit(self, path: str) -> str:
+        """condor_submit a submit file (a path from the home), in its own folder; what it submitted."""
+        file = Path.home() / Path(path.strip()).expanduser()
+        if not path.strip() or not file.is_file():
+            raise ValueError(f"{path.strip() or 'a path'}: no such submit file (give its path from your home)")
+        done = subprocess.run(
+            ["condor_submit", "-terse", file.name],
+            cwd=file.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            said = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            # HTCondor's own message, in one line: its first error (condor_submit submits nothing then).
+            raise ValueError(next((line for line in said if line.startswith("ERROR")), said[-1] if said else "failed"))
+        # -terse: a line "12.0 - 12.2" per cluster.
+        ranges = [line.split(" - ") for line in done.stdout.splitlines() if " - " in line]
+        count = sum(int(last.split(".")[1]) - int(first.split(".")[1]) + 1 for first, last in ranges)
+        clusters = ", ".join(first.split(".")[0] for first, _ in ranges)
+        return f"submitted {path.strip()}: {count} job(s) in cluster {clusters}"
+
     def act(self, tag: str, action: str) -> str:
         """Release a map's held components, rerun its errored ones, or remove it; what was done."""
         found = self.map(tag)

@@ -381,6 +381,41 @@ def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> 
         box.exec("condor_rm", cluster, other[0].split(".")[0], check=False)
 
 
+# A submit file and a broken one, in a folder of the home.
+SUBMIT_FILES = """
+mkdir -p ~/subs && cd ~/subs
+printf 'executable = /bin/sleep\\narguments = 600\\nbatch_name = FromThePage\\nqueue 2\\n' > ok.sub
+printf 'executable = /no/such/program\\nqueue\\n' > bad.sub
+"""
+
+
+def check_submit_from_the_page(box: Container, browser: WebDriver) -> None:
+    """A broken submit file answers with HTCondor's own line and submits nothing; a good one submits."""
+    box.exec("sh", "-c", SUBMIT_FILES)
+    try:
+        open_dashboard(box, browser)
+        field = until(browser, "the submit field", lambda d: d.find_element(By.ID, "subfile"))
+        field.send_keys("subs/bad.sub")
+        browser.find_element(By.CSS_SELECTOR, '#submit button[type="submit"]').click()
+        said = "submit: ERROR: Can't access executable file /no/such/program: No such file or directory"
+        until(browser, "HTCondor's line", lambda d: d.find_element(By.ID, "message").text == said)
+        assert box.exec("condor_q", "-const", 'Cmd == "/no/such/program"', "-af", "ClusterId").stdout.strip() == ""
+        field.clear()
+        field.send_keys("subs/ok.sub")
+        browser.find_element(By.CSS_SELECTOR, '#submit button[type="submit"]').click()
+        done = "submitted subs/ok.sub: 2 job(s) in cluster "
+        message = until(browser, "the submission said", lambda d: done in d.find_element(By.ID, "message").text and d)
+        cluster = message.find_element(By.ID, "message").text.split()[-1]
+        until(browser, "the new jobs", lambda d: {f"{cluster}.0", f"{cluster}.1"} <= set(shown_jobs(d)))
+        assert box.exec("condor_q", cluster, "-af", "JobBatchName").stdout.split() == ["FromThePage"] * 2
+    finally:
+        box.exec("condor_rm", "-const", 'JobBatchName == "FromThePage"', check=False)
+
+
+def test_a_submit_file_submitted_from_the_page(lab: Container, browser: WebDriver) -> None:
+    check_submit_from_the_page(lab, browser)
+
+
 def test_jobs_filtered_selected_and_held_and_removed_together(lab: Container, browser: WebDriver) -> None:
     check_filter_select_and_bulk_actions(lab, browser)
 

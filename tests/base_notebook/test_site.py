@@ -10,7 +10,11 @@ from collections.abc import Iterator
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.base_notebook.test_dashboard import check_filter_select_and_bulk_actions, check_job_stories_and_history
+from tests.base_notebook.test_dashboard import (
+    check_filter_select_and_bulk_actions,
+    check_job_stories_and_history,
+    check_submit_from_the_page,
+)
 from tests.containers import Container, Containers
 from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, node_image, site_pool
 
@@ -67,13 +71,14 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert shown["counts"]["completed"] == 3
 
 
-def test_job_stories_history_and_bulk_actions_on_the_dashboard_at_the_site(
+def test_the_dashboards_stories_history_bulk_actions_and_submit_at_the_site(
     notebook: Container, browser: WebDriver
 ) -> None:
     """The site's schedd and collector answer the story; the log and streams are in the shared home."""
     notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
     check_job_stories_and_history(notebook, browser)
     check_filter_select_and_bulk_actions(notebook, browser)
+    check_submit_from_the_page(notebook, browser)
 
 
 def test_the_dashboard_says_when_the_site_schedd_does_not_answer(base_site: Site, containers: Containers) -> None:

@@ -278,6 +278,13 @@ document.addEventListener("click", (event) => {
   if (history) showHistory(Number(history.dataset.history));
 });
 
+// condor_submit a file from its folder; the new jobs show with the next update.
+byId("submit").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const path = byId("subfile").value.trim();
+  post("submit", `submit ${path}`, { path });
+});
+
 // A new filter or order shows at once (the server filters its last snapshot: no new query).
 for (const name of ["text", "state", "order"]) byId(name).addEventListener("input", refresh);
 
