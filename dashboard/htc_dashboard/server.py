@@ -81,17 +81,24 @@ class PageHandler(tornado.web.RequestHandler):
         self.write((STATIC / "index.html").read_bytes())
 
 
-class StateHandler(tornado.web.RequestHandler):
-    """The pool, my jobs and my maps, as JSON."""
+class JsonHandler(tornado.web.RequestHandler):
+    """A route of the shared state that answers JSON, never cached."""
 
     def initialize(self, state: State) -> None:
         """The shared state."""
         self.state = state
 
-    async def get(self) -> None:
-        """The current snapshot, its jobs filtered (?text=, ?state=) and ordered (?order=) for this page."""
+    def prepare(self) -> None:
+        """JSON, fresh each time."""
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
+
+
+class StateHandler(JsonHandler):
+    """The pool, my jobs and my maps, as JSON."""
+
+    async def get(self) -> None:
+        """The current snapshot, its jobs filtered (?text=, ?state=) and ordered (?order=) for this page."""
         view = dict(await self.state.snapshot())
         if view["jobs"] is not None:
             text, state, order = (self.get_argument(name, "") for name in ("text", "state", "order"))
@@ -99,17 +106,11 @@ class StateHandler(tornado.web.RequestHandler):
         self.write(json.dumps(view))
 
 
-class StoryHandler(tornado.web.RequestHandler):
+class StoryHandler(JsonHandler):
     """GET jobs/CLUSTER.PROC: one of my jobs' story, from the queue or the schedd's history."""
-
-    def initialize(self, state: State) -> None:
-        """The shared state."""
-        self.state = state
 
     async def get(self, cluster: str, proc: str) -> None:
         """The story, or in one line why not."""
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json")
         try:
             self.write(json.dumps(await self.state.story(int(cluster), int(proc))))
         except NoSuchJob:
@@ -120,17 +121,11 @@ class StoryHandler(tornado.web.RequestHandler):
             self.write(json.dumps({"error": f"job {cluster}.{proc} could not be read: {exc}"}))
 
 
-class HistoryHandler(tornado.web.RequestHandler):
+class HistoryHandler(JsonHandler):
     """GET history.json?page=N: my finished jobs, from the schedd's history."""
-
-    def initialize(self, state: State) -> None:
-        """The shared state."""
-        self.state = state
 
     async def get(self) -> None:
         """A page of them, or in one line why not."""
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json")
         page = self.get_argument("page", "0")
         if not page.isdigit() or int(page) > MAX_HISTORY_PAGE:
             self.set_status(400)
@@ -143,20 +138,15 @@ class HistoryHandler(tornado.web.RequestHandler):
             self.write(json.dumps({"error": f"the schedd's history could not be read: {exc}"}))
 
 
-class ActionHandler(tornado.web.RequestHandler):
+class ActionHandler(JsonHandler):
     """POST maps/TAG/release|rerun|remove.
 
     Jupyter's own rule, which the proxy leaves to us: the _xsrf cookie, sent back in a header. A
     page on another site can make the browser send the cookie, but cannot read it.
     """
 
-    def initialize(self, state: State) -> None:
-        """The shared state."""
-        self.state = state
-
     def refused(self) -> bool:
         """True, and a 403 said, when the request lacks the _xsrf cookie in its header."""
-        self.set_header("Content-Type", "application/json")
         cookie = self.get_cookie("_xsrf")
         if cookie and self.request.headers.get("X-XSRFToken") == cookie:
             return False
