@@ -1,7 +1,7 @@
-"""The HTCondor dashboard's figures: page load and schedd queries per update, 1000 jobs against none.
+"""The HTCondor dashboard's figures: page load, update and history, 10,000 jobs queued and 10,000 in history.
 
-The baseline is the same container with an empty queue, measured in the same run. Run alone
-(`python bench/dashboard.py`) or as part of `make bench` (bench/run.py).
+The baseline is the same container with an empty queue and history, measured in the same run.
+Run alone (`python bench/dashboard.py`) or as part of `make bench` (bench/run.py).
 """
 
 import json
@@ -19,9 +19,24 @@ from selenium.webdriver.support.ui import WebDriverWait
 IMAGE = f"{os.environ.get('ORG', 'htcondor')}/htc-base-notebook:latest"
 LOADS = 7
 UPDATES = 10
-# A map of 1000 components that stay in the queue (two run, the rest wait).
-QUEUE_1000 = "import htmap, time; htmap.map(time.sleep, [3600] * 1000, tag='Bench1000')"
-TARGETS = {"dashboard_load_s": "<= 1", "dashboard_schedd_queries_per_update": "<= 1"}
+JOBS = 10_000
+# JOBS jobs out of the queue (held, then removed: the schedd's history), then JOBS that stay in
+# it: half wait for more memory than any machine has, half are held. condor_submit's own speed.
+FILL = f"""
+cd /tmp && printf 'executable = /bin/true\\nhold = true\\nqueue {JOBS}\\n' > gone.sub
+gone=$(condor_submit -terse gone.sub | cut -d. -f1) && condor_rm -totals "$gone"
+printf 'executable = /bin/true\\nrequest_memory = 900000\\nqueue {JOBS // 2}\\n' > idle.sub
+printf 'executable = /bin/true\\nhold = true\\nqueue {JOBS // 2}\\n' > held.sub
+condor_submit -terse idle.sub && condor_submit -terse held.sub
+while [ "$(condor_history -limit {JOBS} -af ClusterId | wc -l)" -lt {JOBS} ]; do sleep 0.5; done
+"""
+TARGETS = {
+    "dashboard_load_s": "<= 1",
+    "dashboard_update_s": "<= 1",
+    "dashboard_schedd_queries_per_update": "<= 1",
+    "dashboard_history_first_page_s": "<= 1",
+    "dashboard_history_page_200_s": "<= 2",
+}
 
 
 def docker(*args: str) -> str:
@@ -42,25 +57,33 @@ def page_loads(driver: webdriver.Chrome, url: str) -> list[float]:
     return seconds
 
 
-def state(url: str, token: str) -> dict:
-    """The dashboard's state.json, as the page gets it."""
+def fetch_json(url: str, token: str) -> dict:
+    """One of the dashboard's JSON routes, as the page gets it."""
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})  # noqa: S310
     with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (the bench's container)
         return json.load(answer)
 
 
-def queries_per_update(cid: str, state_url: str, token: str) -> float:
-    """The schedd's job queries (its D_COMMAND log) per dashboard update, over UPDATES updates."""
+def timed(url: str, token: str) -> float:
+    """Seconds for one answer of a JSON route."""
+    start = time.perf_counter()
+    fetch_json(url, token)
+    return time.perf_counter() - start
+
+
+def updates(cid: str, state_url: str, token: str) -> tuple[list[float], float]:
+    """Seconds per update (state.json, a new snapshot each time) and the schedd's job queries per update."""
 
     def queries() -> int:
         log = docker("exec", cid, "sh", "-c", "cat ~/.condor/state/log/SchedLog*")
         return log.count("Calling HandleReq <command_query_job_ads>")
 
     before = queries()
+    seconds = []
     for _ in range(UPDATES):
-        assert state(state_url, token)["jobs"] is not None
         time.sleep(2.1)  # a new snapshot each time (the dashboard shares one for 2 s)
-    return (queries() - before) / UPDATES
+        seconds.append(timed(state_url, token))
+    return seconds, (queries() - before) / UPDATES
 
 
 def measure() -> dict[str, dict[str, list[float]]]:
@@ -85,13 +108,17 @@ def measure() -> dict[str, dict[str, list[float]]]:
         results: dict[str, dict[str, list[float]]] = {}
         for name in ("baseline", "ours"):
             if name == "ours":
-                docker("exec", cid, "python", "-c", QUEUE_1000)
+                docker("exec", cid, "sh", "-c", FILL)
+            update, queries = updates(cid, f"{base}state.json", token)
             results[name] = {
                 "dashboard_load_s": page_loads(driver, base),
-                "dashboard_schedd_queries_per_update": [queries_per_update(cid, f"{base}state.json", token)],
+                "dashboard_update_s": update,
+                "dashboard_schedd_queries_per_update": [queries],
+                "dashboard_history_first_page_s": [timed(f"{base}history.json?page=0", token) for _ in range(5)],
+                "dashboard_history_page_200_s": [timed(f"{base}history.json?page=199", token) for _ in range(5)],
             }
-            jobs = state(f"{base}state.json", token)["jobs"]["total"]
-            print(f"dashboard, {name}: {jobs} jobs in the queue", file=sys.stderr)
+            queued = fetch_json(f"{base}state.json", token)["jobs"]["total"]
+            print(f"dashboard, {name}: {queued} jobs in the queue", file=sys.stderr)
         return results
     finally:
         driver.quit()
@@ -103,4 +130,4 @@ if __name__ == "__main__":
     for figure in found["ours"]:
         ours, base = statistics.median(found["ours"][figure]), statistics.median(found["baseline"][figure])
         ratio = f"{ours / base:.2f}" if base else "-"
-        print(f"{figure}: 1000 jobs {ours:.3g}, empty queue {base:.3g}, ratio {ratio}, target {TARGETS[figure]}")
+        print(f"{figure}: {JOBS} jobs {ours:.3g}, empty queue {base:.3g}, ratio {ratio}, target {TARGETS[figure]}")

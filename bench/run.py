@@ -199,7 +199,8 @@ def table(results: dict[str, dict[str, list[float]]], size_mb: dict[str, float])
         rows.append(f"| {figure} | {fmt(ours)} | {fmt(base)} | {ratio} | {TARGETS.get(figure, '')} |")
     rows += [
         "",
-        "The dashboard's rows: ours with 1000 jobs in the queue, the baseline with none (same container).",
+        f"The dashboard's rows: ours with {dashboard.JOBS} jobs queued and {dashboard.JOBS} in the schedd's history,"
+        " the baseline with none (same container).",
         "",
         "| image | size (MB) | jupyter/docker-stacks 2022 (MB) | ratio | target (MB) |",
         "| --- | --- | --- | --- | --- |",
@@ -284,7 +285,7 @@ def main() -> None:
         results[name].update(in_container(env, [*FIGURES_IN_CONTAINER, f"throughput={THROUGHPUT_COMPONENTS[name]}"]))
     print("== short functions: HTMap unchunked, chunked, a process pool", file=sys.stderr)
     results["ours"].update(in_container({}, ["short_functions"]))
-    print("== dashboard: an empty queue, then 1000 jobs", file=sys.stderr)
+    print(f"== dashboard: an empty queue, then {dashboard.JOBS} jobs queued and in history", file=sys.stderr)
     for name, figures in dashboard.measure().items():
         results[name].update(figures)
     results["ours"].update(builds)

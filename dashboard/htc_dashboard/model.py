@@ -1,7 +1,7 @@
 """What HTCondor and HTMap report, turned into what the dashboard shows: plain data, no HTCondor."""
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 # HTCondor's JobStatus numbers.
@@ -101,6 +101,7 @@ def job_view(ad: Mapping[str, Any], now: float) -> dict[str, Any]:
         "id": f"{ad.get('ClusterId')}.{ad.get('ProcId')}",
         "state": state,
         "batch": str(ad.get("JobBatchName") or ""),
+        "owner": str(ad.get("Owner") or ""),
         "for": f"{verb} {duration(now - since)}",
         "since": since,
     }
@@ -119,38 +120,51 @@ def job_rows(ads: Iterable[Mapping[str, Any]], now: float) -> list[dict[str, Any
     return sorted((job_view(ad, now) for ad in ads), key=job_number)
 
 
-# How the page may order a state's jobs.
-ORDERS = {
-    "id": lambda rows: rows,
-    "newest": lambda rows: sorted(rows, key=job_number, reverse=True),
-    "batch": lambda rows: sorted(rows, key=lambda row: (row["batch"], job_number(row))),
-    "longest": lambda rows: sorted(rows, key=lambda row: (row["since"], job_number(row))),
+# The columns a state's jobs sort on (a click on the page's column header; "-id": the other way).
+SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {
+    "id": lambda row: (job_number(row),),
+    "batch": lambda row: (row["batch"], job_number(row)),
+    "owner": lambda row: (row["owner"], job_number(row)),
+    "for": lambda row: (-row["since"], job_number(row)),  # the shortest time in its state first
+    "reason": lambda row: (row.get("reason", ""), job_number(row)),
 }
 
 
-def jobs_view(rows: list[dict[str, Any]], text: str = "", state: str = "", order: str = "id") -> dict[str, Any]:
-    """My jobs by state: those that match `text` (in any column) and `state`.
+def arrange(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """Rows sorted on one column, "-column" the other way; an unknown column is "id"."""
+    column = order.removeprefix("-")
+    return sorted(rows, key=SORT_KEYS.get(column, SORT_KEYS["id"]), reverse=order.startswith("-"))
+
+
+def jobs_view(
+    rows: list[dict[str, Any]], text: str = "", state: str = "", order: str = "id", owner: str | None = None
+) -> dict[str, Any]:
+    """The jobs of `owner` (None: everyone's) by state: those that match `text` (in any column) and `state`.
 
     Every count, and the first JOBS_LISTED of each state in `order` (held ones first).
     """
+    if owner is not None:
+        rows = [row for row in rows if row["owner"] == owner]
     text = text.strip().lower()
+    columns = ("id", "state", "batch", "reason", "owner")
     shown = [
         row
         for row in rows
         if (not state or row["state"] == state)
-        and (not text or any(text in str(row.get(key, "")).lower() for key in ("id", "state", "batch", "reason")))
+        and (not text or any(text in str(row.get(key, "")).lower() for key in columns))
     ]
     counts = Counter(row["state"] for row in shown)
     states = ["held", "running", "idle", *sorted(set(counts) - {"held", "running", "idle"})]
-    arrange = ORDERS.get(order, ORDERS["id"])
     return {
         "total": len(rows),
         "shown": len(shown),
+        "everyone": owner is None,
+        "order": order,
         "states": [
             {
                 "state": name,
                 "count": counts[name],
-                "jobs": arrange([row for row in shown if row["state"] == name])[:JOBS_LISTED],
+                "jobs": arrange([row for row in shown if row["state"] == name], order)[:JOBS_LISTED],
             }
             for name in states
             if counts[name]

@@ -5,6 +5,7 @@ carry Jupyter's authentication, so it has no login of its own.
 """
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ STATIC = Path(__file__).parent / "static"
 FRESH_FOR = 2.0
 # History pages of model.HISTORY_PAGE jobs: 200 of them are 10,000 jobs.
 MAX_HISTORY_PAGE = 200
+# How long after a page last asked for every user's jobs the snapshots still read them.
+EVERYONE_FOR = 10.0
 
 
 class State:
@@ -35,21 +38,31 @@ class State:
         # history page) has its own reader and thread: the updates never wait for it.
         self.asked = Sources()
         self.asked_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="htcondor-asked")
-        self.last: tuple[float, dict[str, Any]] | None = None
+        # The last snapshot: when, what, and whether every user's jobs were asked for.
+        self.last: tuple[float, dict[str, Any], bool] | None = None
         self.lock = asyncio.Lock()
         self.acting = False
+        # Until when the snapshots read every user's jobs: a page asked for them lately.
+        self.everyone_until = 0.0
 
-    async def snapshot(self) -> dict[str, Any]:
+    async def snapshot(self, everyone: bool = False) -> dict[str, Any]:
         """The last snapshot while fresh or while an action runs, else a new one.
 
         An action can take seconds (removing a map waits for its jobs to leave the queue).
+        `everyone`: this page shows every user's jobs; the snapshots read them while pages ask.
         """
+        now = time.monotonic()
+        if everyone:
+            self.everyone_until = now + EVERYONE_FOR
         if self.acting and self.last is not None:
             return self.last[1]
         async with self.lock:
-            if self.last is None or time.monotonic() - self.last[0] > FRESH_FOR:
-                view = await asyncio.get_running_loop().run_in_executor(self.pool, self.sources.snapshot)
-                self.last = (time.monotonic(), view)
+            # A page that asks for everyone's jobs first gets a new snapshot: the last one read mine.
+            if self.last is None or now - self.last[0] > FRESH_FOR or (everyone and not self.last[2]):
+                asked = now < self.everyone_until
+                read = functools.partial(self.sources.snapshot, everyone=asked)
+                view = await asyncio.get_running_loop().run_in_executor(self.pool, read)
+                self.last = (time.monotonic(), view, asked)
             return self.last[1]
 
     async def story(self, cluster: int, proc: int) -> dict[str, Any]:
@@ -98,11 +111,13 @@ class StateHandler(JsonHandler):
     """The pool, my jobs and my maps, as JSON."""
 
     async def get(self) -> None:
-        """The current snapshot, its jobs filtered (?text=, ?state=) and ordered (?order=) for this page."""
-        view = dict(await self.state.snapshot())
+        """The current snapshot, its jobs filtered (?text=, ?state=, ?all=1: every user's) and sorted (?order=)."""
+        everyone = self.get_argument("all", "") == "1"
+        view = dict(await self.state.snapshot(everyone))
         if view["jobs"] is not None:
             text, state, order = (self.get_argument(name, "") for name in ("text", "state", "order"))
-            view["jobs"] = model.jobs_view(view["jobs"], text, state, order or "id")
+            owner = None if everyone and view["everyone"] else view["user"]
+            view["jobs"] = model.jobs_view(view["jobs"], text, state, order or "id", owner)
         self.write(json.dumps(view))
 
 

@@ -19,7 +19,7 @@ from htc_entrypoint import health, mode
 
 from htc_dashboard import model
 
-JOB_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobBatchName", "QDate", "EnteredCurrentStatus"]
+JOB_ATTRS = ["ClusterId", "ProcId", "Owner", "JobStatus", "JobBatchName", "QDate", "EnteredCurrentStatus"]
 JOB_ATTRS += ["HoldReason", "HoldReasonCode"]
 # A job's story: read when asked, never at an update.
 STORY_ATTRS = [*JOB_ATTRS, "Cmd", "Args", "Arguments", "RemoteHost", "LastRemoteHost", "UserLog", "Out", "Err", "Iwd"]
@@ -130,11 +130,11 @@ class Sources:
             self._schedd = htmap.condor.get_schedd()
         return self._schedd
 
-    def jobs(self) -> list[dict[str, Any]]:
-        """My jobs, as condor_q shows them by default: one query."""
+    def jobs(self, everyone: bool = False) -> list[dict[str, Any]]:
+        """My jobs, as condor_q shows them by default (everyone's: condor_q -allusers): one query."""
         self.schedd_queries += 1
         try:
-            ads = self.schedd().query(constraint=self.mine(), projection=JOB_ATTRS)
+            ads = self.schedd().query(constraint="true" if everyone else self.mine(), projection=JOB_ATTRS)
         except Exception:
             self._schedd = None  # located again next time: it may have moved or restarted
             raise
@@ -218,8 +218,11 @@ class Sources:
         rows = [plain(ad, HISTORY_ATTRS) for ad in ads]
         return model.history_view(rows[size * page : size * (page + 1)], now, page, more=len(rows) > size * (page + 1))
 
-    def snapshot(self) -> dict[str, Any]:
-        """Everything the page shows; a part that cannot be read says so in one line."""
+    def snapshot(self, everyone: bool = False) -> dict[str, Any]:
+        """Everything the page shows; a part that cannot be read says so in one line.
+
+        With `everyone`, the jobs are every user's (the page asked for them).
+        """
         now = time.time()
         chosen = mode.decide(os.environ)  # as the entrypoint decided it
         if chosen.personal:
@@ -239,8 +242,18 @@ class Sources:
         except Exception as exc:
             view["machines"] = []
             view["problems"].append(f"The collector does not answer: {exc}")
+        view["everyone"] = everyone
         try:
-            view["jobs"] = model.job_rows(self.jobs(), now)  # every row: each page filters its own
+            try:
+                ads = self.jobs(everyone)
+            except Exception as exc:
+                if not everyone:
+                    raise
+                # The site may keep others' jobs from its users: say so, and show mine.
+                view["problems"].append(f"The schedd does not show every user's jobs: {exc}")
+                view["everyone"] = False
+                ads = self.jobs()
+            view["jobs"] = model.job_rows(ads, now)  # every row: each page filters its own
         except Exception as exc:
             view["jobs"] = None
             view["problems"].append(f"The schedd ({view['schedd']}) does not answer: {exc}")

@@ -335,8 +335,8 @@ def open_dashboard(box: Container, browser: WebDriver) -> None:
 
 
 def shown_jobs(driver: WebDriver) -> list[str]:
-    """The job ids the page lists now."""
-    return [row.get_attribute("data-job") for row in driver.find_elements(By.CSS_SELECTOR, "#jobs tr[data-job]")]
+    """The job ids the page lists now, in its order."""
+    return [cell.get_attribute("data-for") for cell in driver.find_elements(By.CSS_SELECTOR, "#jobs td[data-for]")]
 
 
 def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> None:
@@ -367,6 +367,12 @@ def check_filter_select_and_bulk_actions(box: Container, browser: WebDriver) -> 
         held = '#jobs h3[data-jobs="held"]'
         until(browser, "three held", lambda d: d.find_element(By.CSS_SELECTOR, held).text == "held (3)")
         assert "held from the dashboard" in browser.find_element(By.ID, "jobs").text
+        # A click on a column's header sorts on it (held jobs are listed first), again the other way.
+        click(browser, "the Job column's header", f'{held} + table th[data-sort="id"]')
+        until(browser, "the held jobs newest first", lambda d: shown_jobs(d)[:3] == three[::-1])
+        assert browser.find_element(By.CSS_SELECTOR, f'{held} + table th[data-sort="id"]').text == "Job ▼"
+        click(browser, "the Job column's header again", f'{held} + table th[data-sort="id"]')
+        until(browser, "the held jobs oldest first", lambda d: shown_jobs(d)[:3] == three)
         Select(browser.find_element(By.ID, "state")).select_by_value("held")
         until(browser, "the held ones only", lambda d: sorted(shown_jobs(d)) == three)
         browser.find_element(By.CSS_SELECTOR, 'button[data-select="shown"]').click()

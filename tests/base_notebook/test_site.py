@@ -8,12 +8,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.base_notebook.test_dashboard import (
     check_filter_select_and_bulk_actions,
     check_job_stories_and_history,
     check_submit_from_the_page,
+    click,
+    open_dashboard,
+    shown_jobs,
+    until,
 )
 from tests.containers import Container, Containers
 from tests.site_pool import CONDOR23_VERSION, EXECUTE_NODES, SCHEDD, Site, node_image, site_pool
@@ -79,6 +84,42 @@ def test_the_dashboards_stories_history_bulk_actions_and_submit_at_the_site(
     check_job_stories_and_history(notebook, browser)
     check_filter_select_and_bulk_actions(notebook, browser)
     check_submit_from_the_page(notebook, browser)
+
+
+# Another user of the site submits a job (held: it only has to be in the queue), with her token.
+ALICE_SUBMITS = """
+mkdir -p /tmp/alice && cd /tmp/alice && umask 077 && printf %s "$1" > token
+printf 'executable = /bin/true\\nbatch_name = Alices\\nhold = true\\nqueue\\n' > alice.sub
+_CONDOR_SEC_TOKEN_DIRECTORY=/tmp/alice condor_submit -terse alice.sub
+"""
+
+
+def test_the_dashboard_shows_every_users_jobs_at_the_site_when_asked(
+    base_site: Site, notebook: Container, browser: WebDriver
+) -> None:
+    """Mine by default; every user's on request, another user's job neither selectable nor opened."""
+    notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
+    submitted = notebook.exec("sh", "-c", ALICE_SUBMITS, "sh", base_site.token("alice@site")).stdout
+    alices = submitted.split()[0]
+    rm_as_alice = "_CONDOR_SEC_TOKEN_DIRECTORY=/tmp/alice condor_rm " + alices.split(".")[0]
+    try:
+        open_dashboard(notebook, browser)
+        choice = until(
+            browser, "the every-user choice", lambda d: d.find_element(By.ID, "everyone-choice").is_displayed() and d
+        )
+        assert alices not in shown_jobs(browser)
+        choice.find_element(By.ID, "everyone").click()
+        until(browser, "another user's job", lambda d: alices in shown_jobs(d))
+        row = browser.find_element(By.XPATH, f"//td[@data-for='{alices}']/..")
+        assert "alice" in row.text and "Alices" in row.text, row.text
+        assert not row.find_element(By.CSS_SELECTOR, "input[data-pick]").is_enabled()
+        assert browser.find_elements(By.CSS_SELECTOR, '#jobs th[data-sort="owner"]')
+        click(browser, "Select shown", 'button[data-select="shown"]')
+        assert not row.find_element(By.CSS_SELECTOR, "input[data-pick]").is_selected()
+        browser.find_element(By.ID, "everyone").click()
+        until(browser, "mine only again", lambda d: alices not in shown_jobs(d))
+    finally:
+        notebook.exec("sh", "-c", rm_as_alice, check=False)
 
 
 def test_the_dashboard_says_when_the_site_schedd_does_not_answer(base_site: Site, containers: Containers) -> None:

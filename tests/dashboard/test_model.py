@@ -234,28 +234,39 @@ def test_finished_jobs_say_how_they_ended_how_long_they_ran_and_where() -> None:
     ]
 
 
-def test_jobs_filtered_by_any_text_and_state_and_ordered() -> None:
+def test_jobs_filtered_by_any_text_state_and_owner_and_sorted_on_any_column() -> None:
     ads = [
         {"ClusterId": 3, "ProcId": 0, "JobStatus": 1, "JobBatchName": "Bulk", "EnteredCurrentStatus": NOW - 10},
         {"ClusterId": 3, "ProcId": 10, "JobStatus": 1, "JobBatchName": "Bulk", "EnteredCurrentStatus": NOW - 90},
         {"ClusterId": 4, "ProcId": 0, "JobStatus": 1, "JobBatchName": "Alpha", "EnteredCurrentStatus": NOW - 50},
         {"ClusterId": 5, "ProcId": 0, "JobStatus": 5, "JobBatchName": "Other", "HoldReason": "disk full"},
     ]
+    ads = [ad | {"Owner": "jovyan"} for ad in ads]
+    ads.append({"ClusterId": 6, "ProcId": 0, "Owner": "alice", "JobStatus": 1, "EnteredCurrentStatus": NOW - 70})
     rows = model.job_rows(ads, NOW)
 
     def ids(view: dict) -> list[str]:
         return [job["id"] for group in view["states"] for job in group["jobs"]]
 
-    assert ids(model.jobs_view(rows)) == ["5.0", "3.0", "3.10", "4.0"]  # held first, then by id
-    assert ids(model.jobs_view(rows, order="newest")) == ["5.0", "4.0", "3.10", "3.0"]
-    assert ids(model.jobs_view(rows, order="batch")) == ["5.0", "4.0", "3.0", "3.10"]
-    assert ids(model.jobs_view(rows, order="longest")) == ["5.0", "3.10", "4.0", "3.0"]
-    bulk = model.jobs_view(rows, text=" bULK ")
-    assert (ids(bulk), bulk["shown"], bulk["total"]) == (["3.0", "3.10"], 2, 4)
-    assert ids(model.jobs_view(rows, text="disk")) == ["5.0"]  # the hold's reason
-    assert ids(model.jobs_view(rows, text="3.1")) == ["3.10"]
-    assert ids(model.jobs_view(rows, state="held")) == ["5.0"]
-    assert ids(model.jobs_view(rows, text="bulk", state="held")) == []
+    def mine(**filters: str) -> list[str]:
+        return ids(model.jobs_view(rows, **filters, owner="jovyan"))
+
+    assert mine() == ["5.0", "3.0", "3.10", "4.0"]  # held first, then by id
+    assert mine(order="-id") == ["5.0", "4.0", "3.10", "3.0"]
+    assert mine(order="batch") == ["5.0", "4.0", "3.0", "3.10"]
+    assert mine(order="-batch") == ["5.0", "3.10", "3.0", "4.0"]
+    assert mine(order="-for") == ["5.0", "3.10", "4.0", "3.0"]  # the longest in its state first
+    assert mine(order="for") == ["5.0", "3.0", "4.0", "3.10"]
+    assert mine(order="no such column") == mine()
+    bulk = model.jobs_view(rows, text=" bULK ", owner="jovyan")
+    assert (ids(bulk), bulk["shown"], bulk["total"], bulk["everyone"]) == (["3.0", "3.10"], 2, 4, False)
+    assert mine(text="disk") == ["5.0"]  # the hold's reason
+    assert mine(text="3.1") == ["3.10"]
+    assert mine(state="held") == ["5.0"]
+    assert mine(text="bulk", state="held") == []
+    everyone = model.jobs_view(rows, order="owner")
+    assert (ids(everyone), everyone["total"], everyone["everyone"]) == (["5.0", "6.0", "3.0", "3.10", "4.0"], 5, True)
+    assert ids(model.jobs_view(rows, text="alice")) == ["6.0"]
 
 
 # A job that fits once the slot's running jobs end (HTCondor 25.14.1, 2 jobs on 2 CPUs, a third).

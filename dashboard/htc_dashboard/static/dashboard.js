@@ -54,40 +54,58 @@ function mapCard(m) {
 
 // The jobs the user ticked, kept across updates (a redraw keeps their boxes ticked).
 const selected = new Set();
+// The column a state's jobs are sorted on; "-id": the other way (a click on its header).
+let order = "id";
+const COLUMNS = [["id", "Job"], ["batch", "Batch"], ["owner", "Owner"], ["for", "In this state"], ["reason", "Reason"]];
+
+function header(everyone) {
+  const cells = COLUMNS.filter(([key]) => everyone || key !== "owner").map(([key, name]) => {
+    const arrow = order === key ? " ▲" : order === `-${key}` ? " ▼" : "";
+    return `<th data-sort="${key}" title="sort on ${name.toLowerCase()}">${name}${arrow}</th>`;
+  });
+  return `<tr><th></th>${cells.join("")}</tr>`;
+}
 
 // The job list; without times (withTimes false) it is the list's shape, compared between updates.
-function jobs(view, withTimes) {
+// Another user's job (every user's shown) can be neither selected nor opened.
+function jobs(view, withTimes, user) {
   if (view === null) return '<p class="muted">The schedd did not answer: see above.</p>';
   if (!view.total) return '<p class="muted">No job in the queue.</p>';
-  if (!view.shown) return `<p class="muted">None of your ${view.total} jobs matches.</p>`;
+  if (!view.shown) return `<p class="muted">None of the ${view.total} jobs matches.</p>`;
   return view.states.map((group) => {
     const more = group.count > group.jobs.length ? `<p class="muted">and ${group.count - group.jobs.length} more</p>` : "";
-    const rows = group.jobs.map((j) =>
-      `<tr data-job="${esc(j.id)}" title="its story"><td><input type="checkbox" data-pick="${esc(j.id)}"` +
-      `${selected.has(j.id) ? " checked" : ""} aria-label="select ${esc(j.id)}"></td>` +
-      `<td><a href="#">${esc(j.id)}</a></td><td>${esc(j.batch)}</td><td data-for>${withTimes ? esc(j.for) : ""}</td><td>${esc(j.reason || "")}</td></tr>`);
-    return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3><table>${rows.join("")}</table>${more}`;
+    const rows = group.jobs.map((j) => {
+      const mine = j.owner === user;
+      const box = `<input type="checkbox" data-pick="${esc(j.id)}"${selected.has(j.id) ? " checked" : ""}` +
+        `${mine ? "" : " disabled"} aria-label="select ${esc(j.id)}">`;
+      const id = mine ? `<a href="#">${esc(j.id)}</a>` : esc(j.id);
+      const owner = view.everyone ? `<td>${esc(j.owner)}</td>` : "";
+      return `<tr${mine ? ` data-job="${esc(j.id)}" title="its story"` : ""}><td>${box}</td><td>${id}</td><td>${esc(j.batch)}</td>` +
+        `${owner}<td data-for="${esc(j.id)}">${withTimes ? esc(j.for) : ""}</td><td>${esc(j.reason || "")}</td></tr>`;
+    });
+    return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3>` +
+      `<table>${header(view.everyone)}${rows.join("")}</table>${more}`;
   }).join("");
 }
 
 // Redraw the list only when its shape changed; else set the times in place, so that a row or box
 // under the pointer is not replaced every update. The selection keeps only jobs still shown.
-function drawJobs(view) {
+function drawJobs(view, user) {
   const shown = new Set((view ? view.states : []).flatMap((group) => group.jobs.map((j) => j.id)));
   for (const id of selected) if (!shown.has(id)) selected.delete(id);
   showSelected();
   const element = byId("jobs");
-  const shape = jobs(view, false);
+  const shape = jobs(view, false, user);
   if (element.dataset.shape === shape) {
     for (const group of view.states) {
       for (const j of group.jobs) {
-        const cell = element.querySelector(`tr[data-job="${j.id}"] td[data-for]`);
+        const cell = element.querySelector(`td[data-for="${j.id}"]`);
         if (cell) cell.textContent = j.for;
       }
     }
     return;
   }
-  element.innerHTML = jobs(view, true);
+  element.innerHTML = jobs(view, true, user);
   element.dataset.shape = shape;
 }
 
@@ -106,7 +124,9 @@ function draw(view) {
   put("problems", view.problems.map((p) => `<li>${esc(p)}</li>`).join(""));
   put("pool", pool(view.machines));
   put("maps", view.maps.length ? view.maps.map(mapCard).join("") : '<p class="muted">No map yet: htmap.map(...) makes one.</p>');
-  drawJobs(view.jobs);
+  // Every user's jobs: a choice at a site's schedd (here, or in a personal pool, all are mine).
+  byId("everyone-choice").hidden = view.mode !== "remote";
+  drawJobs(view.jobs, view.user);
   byId("updated").textContent = `updated ${view.updated}`;
   if (!document.body.dataset.loadedMs) document.body.dataset.loadedMs = Math.round(performance.now());
 }
@@ -124,7 +144,8 @@ async function refresh() {
   }
   refreshing = true;
   try {
-    const query = new URLSearchParams(["text", "state", "order"].map((name) => [name, byId(name).value]));
+    const query = new URLSearchParams({ text: byId("text").value, state: byId("state").value, order });
+    if (byId("everyone").checked && !byId("everyone-choice").hidden) query.set("all", "1");
     const answer = await fetch(`state.json?${query}`, { cache: "no-store", signal: AbortSignal.timeout(20000) });
     if (!answer.ok) throw new Error(`${answer.status} ${answer.statusText}`);
     draw(await answer.json());
@@ -260,7 +281,7 @@ document.addEventListener("click", (event) => {
   const choose = event.target.closest("button[data-select]");
   if (choose) {
     if (choose.dataset.select === "none") selected.clear();
-    else document.querySelectorAll("#jobs input[data-pick]").forEach((box) => selected.add(box.dataset.pick));
+    else document.querySelectorAll("#jobs input[data-pick]:enabled").forEach((box) => selected.add(box.dataset.pick));
     showSelected();
     refresh();
   }
@@ -268,6 +289,12 @@ document.addEventListener("click", (event) => {
   if (several) bulk(several.dataset.bulk);
   const button = event.target.closest("button[data-action]");
   if (button) act(button.dataset.action, button.dataset.tag);
+  const column = event.target.closest("th[data-sort]");
+  if (column) {
+    const key = column.dataset.sort;
+    order = order === key ? `-${key}` : key;
+    refresh();
+  }
   const row = event.target.closest("tr[data-job]");
   if (row) {
     event.preventDefault();
@@ -285,7 +312,7 @@ byId("submit").addEventListener("submit", (event) => {
   post("submit", `submit ${path}`, { path });
 });
 
-// A new filter or order shows at once (the server filters its last snapshot: no new query).
-for (const name of ["text", "state", "order"]) byId(name).addEventListener("input", refresh);
+// A new filter shows at once (the server filters its last snapshot: no new query).
+for (const name of ["text", "state", "everyone"]) byId(name).addEventListener("input", refresh);
 
 refreshForever();
