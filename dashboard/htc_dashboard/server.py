@@ -69,6 +69,15 @@ class State:
         """One job's story, read now (its event log, stream files and HTCondor's analysis)."""
         return await asyncio.get_running_loop().run_in_executor(self.asked_pool, self.asked.story, cluster, proc)
 
+    async def component_story(self, tag: str, component: int) -> dict[str, Any]:
+        """The story of the job that runs or ran a map's component last.
+
+        Which job, from the map's event log by the snapshots' reader (one reader per map's files).
+        """
+        loop = asyncio.get_running_loop()
+        cluster, proc = await loop.run_in_executor(self.pool, self.sources.component_job, tag, component)
+        return await self.story(cluster, proc) | {"component": f"component {component} of {tag}"}
+
     async def history(self, page: int) -> dict[str, Any]:
         """A page of my finished jobs, read now."""
         return await asyncio.get_running_loop().run_in_executor(self.asked_pool, self.asked.history, page)
@@ -134,6 +143,24 @@ class StoryHandler(JsonHandler):
         except Exception as exc:  # the schedd's refusal, said on the page
             self.set_status(500)
             self.write(json.dumps({"error": f"job {cluster}.{proc} could not be read: {exc}"}))
+
+
+class ComponentStoryHandler(JsonHandler):
+    """GET maps/TAG/components/N: the story of a map's component (its last job)."""
+
+    async def get(self, tag: str, component: str) -> None:
+        """The story, or in one line why not."""
+        try:
+            self.write(json.dumps(await self.state.component_story(tag, int(component))))
+        except NoSuchMap:
+            self.set_status(404)
+            self.write(json.dumps({"error": f"there is no map {tag}"}))
+        except NoSuchJob:
+            self.set_status(404)
+            self.write(json.dumps({"error": f"component {component} of {tag} has no job (yet)"}))
+        except Exception as exc:  # the schedd's refusal, said on the page
+            self.set_status(500)
+            self.write(json.dumps({"error": f"component {component} of {tag} could not be read: {exc}"}))
 
 
 class HistoryHandler(JsonHandler):
@@ -237,6 +264,7 @@ def application() -> tornado.web.Application:
             (r"/jobs/(hold|release|remove)", JobsActionHandler, {"state": state}),
             (r"/submit", SubmitHandler, {"state": state}),
             (r"/maps/([^/]+)/(release|rerun|remove)", ActionHandler, {"state": state}),
+            (r"/maps/([^/]+)/components/(\d+)", ComponentStoryHandler, {"state": state}),
             (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
         ]
     )

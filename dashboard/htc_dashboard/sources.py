@@ -183,6 +183,17 @@ class Sources:
                 problems.append(f"Map {tag} could not be read: {exc}")
         return views
 
+    def component_job(self, tag: str, component: int) -> tuple[int, int]:
+        """The job that runs or ran a map's component last (a rerun is a new job), from the map's event log."""
+        found = self.map(tag)
+        found.component_statuses  # noqa: B018 (reads the log's new end, as the snapshot does)
+        # HTMap's own record, job id -> its items (one; a chunk's several; an int in older maps).
+        ran = found._state._jobid_to_component.items()
+        jobs = [job for job, items in ran if component in (items if isinstance(items, list) else [items])]
+        if not jobs:
+            raise NoSuchJob(f"component {component} of map {tag}")
+        return max(jobs)
+
     def story(self, cluster: int, proc: int) -> dict[str, Any]:
         """One of my jobs, from the queue or else the schedd's history: its story (model.story_view)."""
         job = f"{cluster}.{proc}"

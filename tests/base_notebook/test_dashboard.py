@@ -99,6 +99,18 @@ def test_an_errored_map_shows_its_error_and_can_be_rerun_and_removed(lab: Contai
     assert "bad item 7" in failing["error"]["message"]
     # The frame where it was raised (a script's source does not travel with the function).
     assert failing["error"]["traceback"][-1].endswith(", in fail"), failing["error"]
+    # A component's story: its job's, found in the map's event log (out of the queue: the history).
+    cluster = lab.python("import htmap; print(htmap.load('Failing')._cluster_ids[0])").strip()
+    story = lab.get_json("/htcondor/maps/Failing/components/1")
+    assert (story["id"], story["component"]) == (f"{cluster}.1", "component 1 of Failing"), story
+    assert "ended: exit code 0" in [line["what"] for line in story["timeline"]], story["timeline"]
+    auth = {"Authorization": f"token {lab.token()}"}
+    for path, said in [
+        ("Failing/components/2", "component 2 of Failing has no job (yet)"),
+        ("Nope/components/0", "there is no map Nope"),
+    ]:
+        status, body = fetch(f"http://127.0.0.1:{lab.port()}/htcondor/maps/{path}", headers=auth)
+        assert (status, json.loads(body)["error"]) == (404, said)
     # Actions through the page's own route, with the double-submitted _xsrf cookie the page sends.
     post = {"Authorization": f"token {lab.token()}", "Cookie": "_xsrf=test-xsrf", "X-XSRFToken": "test-xsrf"}
     base = f"http://127.0.0.1:{lab.port()}/htcondor/maps/Failing"
@@ -173,6 +185,12 @@ def test_the_launcher_tile_opens_a_live_dashboard(lab: Container, browser: WebDr
     browser.save_screenshot(str(DOCS / "dashboard.png"))
     browser.switch_to.frame(frame)
 
+    # The held component's story, from its row in the map's card.
+    map_card(browser, "Holding").find_element(By.CSS_SELECTOR, '.holds tr[data-component="0"]').click()
+    heading = f"Job {cluster}.0 component 0 of Holding · held"
+    until(browser, "the held component's story", lambda d: heading in d.find_element(By.CSS_SELECTOR, "#story h2").text)
+    assert "held: You (or an administrator) held it." in browser.find_element(By.CSS_SELECTOR, "#story .timeline").text
+    browser.find_element(By.CSS_SELECTOR, "#story button[data-close]").click()
     map_card(browser, "Holding").find_element(By.CSS_SELECTOR, 'button[data-action="release"]').click()
     alert = until(browser, "the question before releasing", lambda d: d.switch_to.alert)
     assert "Release the held components of map Holding?" in alert.text

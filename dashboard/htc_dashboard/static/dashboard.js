@@ -37,15 +37,17 @@ function mapCard(m) {
     `<span class="key ${s}"></span><span data-state="${s}">${s} ${m.counts[s]}</span>`).join("");
   let html = `<div class="map" data-tag="${esc(m.tag)}"><h3>${esc(m.tag)} <span class="muted">` +
     `${m.components} components</span></h3><div class="bar">${bar}</div><div>${counts}</div>`;
+  const tag = esc(m.tag);
+  // A component's story: its last job's (a click on a held component or on the error).
+  const part = (n) => `data-tag="${tag}" data-component="${esc(n)}" title="its story"`;
   if (m.holds.length) {
     html += '<table class="holds">' + m.holds.map((h) =>
-      `<tr><td>component ${esc(h.component)}</td><td>${esc(h.reason)}</td></tr>`).join("") + "</table>";
+      `<tr ${part(h.component)}><td><a href="#">component ${esc(h.component)}</a></td><td>${esc(h.reason)}</td></tr>`).join("") + "</table>";
   }
   if (m.error) {
-    html += `<div class="error">Component ${esc(m.error.component)} failed: <b>${esc(m.error.message)}</b>` +
-      `<pre>${esc(m.error.traceback.join("\n"))}</pre></div>`;
+    html += `<div class="error"><a href="#" ${part(m.error.component)}>Component ${esc(m.error.component)}</a> failed: ` +
+      `<b>${esc(m.error.message)}</b><pre>${esc(m.error.traceback.join("\n"))}</pre></div>`;
   }
-  const tag = esc(m.tag);
   if (m.counts.held) html += `<button data-action="release" data-tag="${tag}">Release ${m.counts.held} held</button>`;
   if (m.counts.errored) html += `<button data-action="rerun" data-tag="${tag}">Rerun ${m.counts.errored} errored</button>`;
   html += `<button data-action="remove" data-tag="${tag}">Remove map</button>`;
@@ -170,7 +172,8 @@ async function refreshForever() {
 // A job's story, read once when its row is clicked (not at every update).
 function story(s) {
   const when = (t) => new Date(t * 1000).toLocaleString();
-  let html = `<h2>Job ${esc(s.id)} <span class="muted">${esc(s.state)}${s.batch ? ` · ${esc(s.batch)}` : ""}` +
+  let html = `<h2>Job ${esc(s.id)} <span class="muted">${s.component ? `${esc(s.component)} · ` : ""}` +
+    `${esc(s.state)}${s.batch ? ` · ${esc(s.batch)}` : ""}` +
     `${s.where ? ` · ${esc(s.where)}` : ""}${s.exit ? ` · ${esc(s.exit)}` : ""}</span>` +
     '<button data-close="story">Close</button></h2>';
   if (s.command) html += `<p class="muted">${esc(s.command)}</p>`;
@@ -190,16 +193,17 @@ function story(s) {
   return html;
 }
 
-async function showStory(job) {
+// `what`: "Job 12.3" or "Component 3 of Twenty"; `path`: the route of its story.
+async function showStory(what, path) {
   const panel = byId("story");
   panel.hidden = false;
-  panel.innerHTML = `<h2>Job ${esc(job)} <span class="muted">reading…</span></h2>`;
+  panel.innerHTML = `<h2>${esc(what)} <span class="muted">reading…</span></h2>`;
   try {
-    const answer = await fetch(`jobs/${job}`, { cache: "no-store", signal: AbortSignal.timeout(60000) });
+    const answer = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(60000) });
     const said = await answer.json();
     panel.innerHTML = answer.ok ? story(said) : `<p class="why">${esc(said.error)}</p>`;
   } catch (error) {
-    panel.innerHTML = `<p class="why">Job ${esc(job)} could not be read: ${esc(error.message)}</p>`;
+    panel.innerHTML = `<p class="why">${esc(what)} could not be read: ${esc(error.message)}</p>`;
   }
   panel.scrollIntoView();
 }
@@ -298,7 +302,13 @@ document.addEventListener("click", (event) => {
   const row = event.target.closest("tr[data-job]");
   if (row) {
     event.preventDefault();
-    showStory(row.dataset.job);
+    showStory(`Job ${row.dataset.job}`, `jobs/${row.dataset.job}`);
+  }
+  const part = event.target.closest("[data-component]");
+  if (part) {
+    event.preventDefault();
+    const { tag, component } = part.dataset;
+    showStory(`Component ${component} of ${tag}`, `maps/${encodeURIComponent(tag)}/components/${component}`);
   }
   if (event.target.closest("button[data-close]")) byId("story").hidden = true;
   const history = event.target.closest("button[data-history]");
