@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -438,6 +439,36 @@ def check_submit_from_the_page(box: Container, browser: WebDriver) -> None:
 
 def test_a_submit_file_submitted_from_the_page(lab: Container, browser: WebDriver) -> None:
     check_submit_from_the_page(lab, browser)
+
+
+def submit_from_the_file_browser(driver: WebDriver, name: str, said: str) -> str:
+    """Right-click a file in Lab's file browser, Submit to HTCondor: the text of the notification that says `said`."""
+    item = f"//li[contains(@class, 'jp-DirListing-item')][.//span[text()='{name}']]"
+    ActionChains(driver).context_click(
+        until(driver, f"{name} listed", lambda d: d.find_element(By.XPATH, item))
+    ).perform()
+    menu = "//li[contains(@class, 'lm-Menu-item')][.//div[text()='Submit to HTCondor']]"
+    until(driver, "Submit to HTCondor in the menu", lambda d: d.find_element(By.XPATH, menu)).click()
+    toast = f"//div[contains(@class, 'Toastify__toast')][contains(., \"{said}\")]"
+    return until(driver, f"the notification of {name}", lambda d: d.find_element(By.XPATH, toast)).text
+
+
+def test_a_submit_file_submitted_from_labs_file_browser(lab: Container, browser: WebDriver) -> None:
+    """The right-click menu of a .sub file; HTCondor's own line for a broken one (nothing submitted)."""
+    lab.exec("sh", "-c", SUBMIT_FILES)
+    try:
+        browser.get(f"http://127.0.0.1:{lab.port()}/lab/tree/subs?reset&token={lab.token()}")
+        said = submit_from_the_file_browser(browser, "bad.sub", "submit: ERROR")
+        assert "submit: ERROR: Can't access executable file /no/such/program" in said, said
+        assert lab.exec("condor_q", "-const", 'Cmd == "/no/such/program"', "-af", "ClusterId").stdout.strip() == ""
+        said = submit_from_the_file_browser(browser, "ok.sub", "submitted subs/ok.sub")
+        assert "submitted subs/ok.sub: 2 job(s) in cluster " in said, said
+        assert lab.exec("condor_q", "-const", 'JobBatchName == "FromThePage"', "-af", "ProcId").stdout.split() == [
+            "0",
+            "1",
+        ]
+    finally:
+        lab.exec("condor_rm", "-const", 'JobBatchName == "FromThePage"', check=False)
 
 
 def test_jobs_filtered_selected_and_held_and_removed_together(lab: Container, browser: WebDriver) -> None:
