@@ -70,14 +70,60 @@ def own_image_only(pytestconfig: pytest.Config, request: pytest.FixtureRequest) 
         pytest.skip(f"runs with {own} only: the same layers in the images built on it")
 
 
+# QEMU's user mode runs arm64 programs on this host's kernel, so they read its x86 /proc/cpuinfo
+# and /sys/devices/system/cpu: PyTorch's oneDNN then cannot identify the CPU ("Can't open MIDR_EL1
+# sysfs entry") and `import torch` dies ("qemu: uncaught target signal 11"). Emulated containers
+# see an arm64 description instead, the host's count of Neoverse N1 cores (QEMU_CPU's model):
+# with it, torch 2.14.1 imports and trains under emulation.
+NEOVERSE_N1 = {"CPU implementer": "0x41", "CPU architecture": "8", "CPU variant": "0x3", "CPU part": "0xd0c"}
+CACHES = [("1", "Data", "64K"), ("1", "Instruction", "64K"), ("2", "Unified", "1024K"), ("3", "Unified", "32768K")]
+
+
+def arm64_cpus(folder: Path, count: int) -> tuple[str, ...]:
+    """`count` Neoverse N1 cores described in `folder`; the docker run options that show them."""
+    features = "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp ssbs"
+    described = {"BogoMIPS": "50.00", "Features": features, **NEOVERSE_N1, "CPU revision": "1"}
+    lines = "".join(
+        f"processor\t: {n}\n" + "".join(f"{k}\t: {v}\n" for k, v in described.items()) + "\n" for n in range(count)
+    )
+    (folder / "cpuinfo").write_text(lines)
+    cpus = folder / "cpu"
+    for name in ("online", "possible", "present"):
+        (cpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (cpus / name).write_text(f"0-{count - 1}\n")
+    for n in range(count):
+        ids = cpus / f"cpu{n}" / "regs" / "identification"
+        ids.mkdir(parents=True)
+        (ids / "midr_el1").write_text("0x00000000413fd0c1\n")
+        (ids / "revidr_el1").write_text("0x0000000000000000\n")
+        (cpus / f"cpu{n}" / "online").write_text("1\n")
+        for index, (level, kind, size) in enumerate(CACHES):
+            cache = cpus / f"cpu{n}" / "cache" / f"index{index}"
+            cache.mkdir(parents=True)
+            shared = f"0-{count - 1}" if level == "3" else str(n)
+            described = {
+                "level": level,
+                "type": kind,
+                "size": size,
+                "shared_cpu_list": shared,
+                "coherency_line_size": "64",
+            }
+            for name, value in described.items():
+                (cache / name).write_text(f"{value}\n")
+    return ("-v", f"{folder / 'cpuinfo'}:/proc/cpuinfo:ro", "-v", f"{cpus}:/sys/devices/system/cpu:ro")
+
+
 @pytest.fixture(scope="session")
-def platform_options(pytestconfig: pytest.Config) -> tuple[str, ...]:
+def platform_options(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ...]:
     """`docker run` options for the platform under test: none for the engine's own."""
     platform = pytestconfig.getoption("--platform")
     if not platform:
         return ()
     qemu_cpu = os.environ.get("QEMU_CPU")
-    return ("--platform", platform, *(("-e", f"QEMU_CPU={qemu_cpu}") if qemu_cpu else ()))
+    options = ("--platform", platform, *(("-e", f"QEMU_CPU={qemu_cpu}") if qemu_cpu else ()))
+    if platform == "linux/arm64":
+        options += arm64_cpus(tmp_path_factory.mktemp("arm64-cpus"), os.cpu_count() or 1)
+    return options
 
 
 @pytest.fixture(scope="session")
