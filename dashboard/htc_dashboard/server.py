@@ -76,7 +76,11 @@ class State:
         """
         loop = asyncio.get_running_loop()
         cluster, proc = await loop.run_in_executor(self.pool, self.sources.component_job, tag, component)
-        return await self.story(cluster, proc) | {"component": f"component {component} of {tag}"}
+        try:
+            story = await self.story(cluster, proc)
+        except NoSuchJob:
+            raise NoSuchJob(f"component {component} of {tag}: its job {cluster}.{proc} has left the history") from None
+        return story | {"component": f"component {component} of {tag}"}
 
     async def history(self, page: int) -> dict[str, Any]:
         """A page of my finished jobs, read now."""
@@ -155,9 +159,9 @@ class ComponentStoryHandler(JsonHandler):
         except NoSuchMap:
             self.set_status(404)
             self.write(json.dumps({"error": f"there is no map {tag}"}))
-        except NoSuchJob:
+        except NoSuchJob as exc:  # out of the map's range, not run yet, or out of the history
             self.set_status(404)
-            self.write(json.dumps({"error": f"component {component} of {tag} has no job (yet)"}))
+            self.write(json.dumps({"error": str(exc)}))
         except Exception as exc:  # the schedd's refusal, said on the page
             self.set_status(500)
             self.write(json.dumps({"error": f"component {component} of {tag} could not be read: {exc}"}))

@@ -33,6 +33,8 @@ JOB_ACTIONS = {
 }
 HISTORY_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobBatchName", "CompletionDate", "EnteredCurrentStatus"]
 HISTORY_ATTRS += ["ExitCode", "ExitBySignal", "ExitSignal", "RemoteWallClockTime", "LastRemoteHost"]
+# How long a refusal of every user's jobs holds before they are asked for again.
+EVERYONE_REFUSED_FOR = 60.0
 SLOT_ATTRS = ["Machine", "Name", "SlotType", "State", "Cpus", "Memory", "TotalSlotCpus", "TotalSlotMemory"]
 
 
@@ -119,6 +121,8 @@ class Sources:
         # Kept, so that each update reads only the new end of each map's event log.
         self._maps: dict[str, htmap.Map] = {}
         self._errors: dict[tuple[str, int], tuple[int, str, list[str]]] = {}
+        # Until when every user's jobs are not asked for again: the schedd refused them.
+        self._everyone_refused_until = 0.0
 
     def mine(self) -> str:
         """The constraint for my jobs (=?=: ClassAd's == ignores case)."""
@@ -186,12 +190,14 @@ class Sources:
     def component_job(self, tag: str, component: int) -> tuple[int, int]:
         """The job that runs or ran a map's component last (a rerun is a new job), from the map's event log."""
         found = self.map(tag)
-        found.component_statuses  # noqa: B018 (reads the log's new end, as the snapshot does)
+        count = len(found.component_statuses)  # reads the log's new end, as the snapshot does
+        if component >= count:
+            raise NoSuchJob(f"map {tag} has {count} components (0 to {count - 1})")
         # HTMap's own record, job id -> its items (one; a chunk's several; an int in older maps).
         ran = found._state._jobid_to_component.items()
         jobs = [job for job, items in ran if component in (items if isinstance(items, list) else [items])]
         if not jobs:
-            raise NoSuchJob(f"component {component} of map {tag}")
+            raise NoSuchJob(f"component {component} of {tag} has no job yet")
         return max(jobs)
 
     def story(self, cluster: int, proc: int) -> dict[str, Any]:
@@ -253,14 +259,19 @@ class Sources:
         except Exception as exc:
             view["machines"] = []
             view["problems"].append(f"The collector does not answer: {exc}")
-        view["everyone"] = everyone
+        refused = time.monotonic() < self._everyone_refused_until
+        view["everyone"] = everyone and not refused
+        if everyone and refused:
+            view["problems"].append("The schedd did not show every user's jobs lately: yours are shown.")
         try:
             try:
-                ads = self.jobs(everyone)
+                ads = self.jobs(view["everyone"])
             except Exception as exc:
-                if not everyone:
+                if not view["everyone"]:
                     raise
-                # The site may keep others' jobs from its users: say so, and show mine.
+                # The site may keep others' jobs from its users: say so, show mine, and do not
+                # ask again for a minute (a schedd that does not answer would cost two waits).
+                self._everyone_refused_until = time.monotonic() + EVERYONE_REFUSED_FOR
                 view["problems"].append(f"The schedd does not show every user's jobs: {exc}")
                 view["everyone"] = False
                 ads = self.jobs()

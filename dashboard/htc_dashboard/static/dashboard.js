@@ -60,10 +60,11 @@ const selected = new Set();
 let order = "id";
 const COLUMNS = [["id", "Job"], ["batch", "Batch"], ["owner", "Owner"], ["for", "In this state"], ["reason", "Reason"]];
 
-function header(everyone) {
-  const cells = COLUMNS.filter(([key]) => everyone || key !== "owner").map(([key, name]) => {
-    const arrow = order === key ? " ▲" : order === `-${key}` ? " ▼" : "";
-    return `<th data-sort="${key}" title="sort on ${name.toLowerCase()}">${name}${arrow}</th>`;
+// The columns' headers, the arrow on the one the rows came sorted on (not a click still on its way).
+function header(view) {
+  const cells = COLUMNS.filter(([key]) => view.everyone || key !== "owner").map(([key, name]) => {
+    const arrow = view.order === key ? " ▲" : view.order === `-${key}` ? " ▼" : "";
+    return `<th data-sort="${key}" title="sort on this column">${name}${arrow}</th>`;
   });
   return `<tr><th></th>${cells.join("")}</tr>`;
 }
@@ -86,7 +87,7 @@ function jobs(view, withTimes, user) {
         `${owner}<td data-for="${esc(j.id)}">${withTimes ? esc(j.for) : ""}</td><td>${esc(j.reason || "")}</td></tr>`;
     });
     return `<h3 data-jobs="${esc(group.state)}">${esc(group.state)} (${esc(group.count)})</h3>` +
-      `<table>${header(view.everyone)}${rows.join("")}</table>${more}`;
+      `<table>${header(view)}${rows.join("")}</table>${more}`;
   }).join("");
 }
 
@@ -101,7 +102,7 @@ function drawJobs(view, user) {
   if (element.dataset.shape === shape) {
     for (const group of view.states) {
       for (const j of group.jobs) {
-        const cell = element.querySelector(`td[data-for="${j.id}"]`);
+        const cell = element.querySelector(`td[data-for="${CSS.escape(j.id)}"]`);
         if (cell) cell.textContent = j.for;
       }
     }
@@ -128,6 +129,7 @@ function draw(view) {
   put("maps", view.maps.length ? view.maps.map(mapCard).join("") : '<p class="muted">No map yet: htmap.map(...) makes one.</p>');
   // Every user's jobs: a choice at a site's schedd (here, or in a personal pool, all are mine).
   byId("everyone-choice").hidden = view.mode !== "remote";
+  byId("jobs-title").textContent = view.jobs && view.jobs.everyone ? "Every user's jobs" : "My jobs";
   drawJobs(view.jobs, view.user);
   byId("updated").textContent = `updated ${view.updated}`;
   if (!document.body.dataset.loadedMs) document.body.dataset.loadedMs = Math.round(performance.now());

@@ -6,11 +6,32 @@
 (function () {
   const COMMAND = "htcondor:submit-file";
 
-  // The file browser's first selected item, if it is a submit file.
+  // The file browser (Lab's left area, Notebook's tree page: the main area).
+  function fileBrowser(app) {
+    for (const area of ["left", "main"]) {
+      try {
+        const found = [...app.shell.widgets(area)].find((widget) => widget.id === "filebrowser");
+        if (found) return found;
+      } catch {
+        // a shell without this area
+      }
+    }
+    return undefined;
+  }
+
+  // The one selected item, if it is a submit file (with several selected, which one is unclear).
   function submitFile(app) {
-    const browser = [...app.shell.widgets("left")].find((widget) => widget.id === "filebrowser");
-    const item = browser ? browser.selectedItems().next().value : undefined;
-    return item && item.type !== "directory" && item.name.endsWith(".sub") ? item : undefined;
+    const browser = fileBrowser(app);
+    const items = browser ? [...browser.selectedItems()] : [];
+    const [item] = items;
+    return items.length === 1 && item.type !== "directory" && item.name.endsWith(".sub") ? item : undefined;
+  }
+
+  // The item's path from the file system's root: Jupyter's root folder need not be the home.
+  function fullPath(item) {
+    const config = document.getElementById("jupyter-config-data");
+    const root = config ? JSON.parse(config.textContent).serverRoot || "~" : "~";
+    return `${root.replace(/\/$/, "")}/${item.path}`;
   }
 
   async function submit(app, item) {
@@ -21,9 +42,11 @@
       const answer = await fetch(`${base}htcondor/submit`, {
         method: "POST",
         headers: { "X-XSRFToken": decodeURIComponent(xsrf) },
-        body: JSON.stringify({ path: item.path }),
+        body: JSON.stringify({ path: fullPath(item) }),
       });
-      said = await answer.json();
+      // Not the dashboard's JSON: a login page, or the proxy's error.
+      const json = (answer.headers.get("Content-Type") || "").startsWith("application/json");
+      said = json ? await answer.json() : { error: `submit ${item.path}: ${answer.status} ${answer.statusText}` };
     } catch (error) {
       said = { error: `submit ${item.path} failed: ${error.message}` };
     }
