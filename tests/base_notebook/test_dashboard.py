@@ -453,23 +453,25 @@ def submit_from_the_file_browser(driver: WebDriver, name: str, said: str) -> str
     return until(driver, f"the notification of {name}", lambda d: d.find_element(By.XPATH, toast)).text
 
 
-def test_a_submit_file_submitted_from_labs_file_browser(lab: Container, browser: WebDriver) -> None:
+def check_submit_from_the_file_browser(box: Container, browser: WebDriver) -> None:
     """The right-click menu of a .sub file; HTCondor's own line for a broken one (nothing submitted)."""
-    lab.exec("sh", "-c", SUBMIT_FILES)
+    box.exec("sh", "-c", SUBMIT_FILES)
     try:
-        browser.get(f"http://127.0.0.1:{lab.port()}/lab/tree/subs?reset&token={lab.token()}")
+        browser.get(f"http://127.0.0.1:{box.port()}/lab/tree/subs?reset&token={box.token()}")
         said = submit_from_the_file_browser(browser, "bad.sub", "submit: ERROR")
         assert "submit: ERROR: Can't access executable file /no/such/program" in said, said
-        assert lab.exec("condor_q", "-const", 'Cmd == "/no/such/program"', "-af", "ClusterId").stdout.strip() == ""
+        assert box.exec("condor_q", "-const", 'Cmd == "/no/such/program"', "-af", "ClusterId").stdout.strip() == ""
         # From Jupyter's root folder, whichever it is (the home here).
         said = submit_from_the_file_browser(browser, "ok.sub", "subs/ok.sub: 2 job(s) in cluster ")
         assert said.startswith("submitted ") and "/subs/ok.sub: 2 job(s) in cluster " in said, said
-        assert lab.exec("condor_q", "-const", 'JobBatchName == "FromThePage"', "-af", "ProcId").stdout.split() == [
-            "0",
-            "1",
-        ]
+        procs = box.exec("condor_q", "-const", 'JobBatchName == "FromThePage"', "-af", "ProcId").stdout.split()
+        assert procs == ["0", "1"], procs
     finally:
-        lab.exec("condor_rm", "-const", 'JobBatchName == "FromThePage"', check=False)
+        box.exec("condor_rm", "-const", 'JobBatchName == "FromThePage"', check=False)
+
+
+def test_a_submit_file_submitted_from_labs_file_browser(lab: Container, browser: WebDriver) -> None:
+    check_submit_from_the_file_browser(lab, browser)
 
 
 def test_jobs_filtered_selected_and_held_and_removed_together(lab: Container, browser: WebDriver) -> None:

@@ -14,6 +14,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from tests.base_notebook.test_dashboard import (
     check_filter_select_and_bulk_actions,
     check_job_stories_and_history,
+    check_submit_from_the_file_browser,
     check_submit_from_the_page,
     open_dashboard,
     shown_jobs,
@@ -73,6 +74,10 @@ def test_the_dashboard_shows_the_site_pool_and_my_jobs_there(notebook: Container
     assert state["jobs"] is not None
     [shown] = [m for m in state["maps"] if m["tag"] == "SiteDashboard"]
     assert shown["counts"]["completed"] == 3
+    # A component's story: its job from the map's event log, read from the site schedd's history.
+    story = notebook.get_json("/htcondor/maps/SiteDashboard/components/2")
+    assert story["component"] == "component 2 of SiteDashboard", story
+    assert "ended: exit code 0" in [line["what"] for line in story["timeline"]], story["timeline"]
 
 
 def test_the_dashboards_stories_history_bulk_actions_and_submit_at_the_site(
@@ -83,6 +88,7 @@ def test_the_dashboards_stories_history_bulk_actions_and_submit_at_the_site(
     check_job_stories_and_history(notebook, browser)
     check_filter_select_and_bulk_actions(notebook, browser)
     check_submit_from_the_page(notebook, browser)
+    check_submit_from_the_file_browser(notebook, browser)
 
 
 # Another user of the site submits a job (held: it only has to be in the queue), with her token.
