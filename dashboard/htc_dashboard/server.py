@@ -119,6 +119,11 @@ class JsonHandler(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
 
+    def error(self, status: int, message: str) -> None:
+        """Why not, in one line the page shows."""
+        self.set_status(status)
+        self.write(json.dumps({"error": message}))
+
 
 class StateHandler(JsonHandler):
     """The pool, my jobs and my maps, as JSON."""
@@ -142,11 +147,9 @@ class StoryHandler(JsonHandler):
         try:
             self.write(json.dumps(await self.state.story(int(cluster), int(proc))))
         except NoSuchJob:
-            self.set_status(404)
-            self.write(json.dumps({"error": f"there is no job {cluster}.{proc} of yours"}))
+            self.error(404, f"there is no job {cluster}.{proc} of yours")
         except Exception as exc:  # the schedd's refusal, said on the page
-            self.set_status(500)
-            self.write(json.dumps({"error": f"job {cluster}.{proc} could not be read: {exc}"}))
+            self.error(500, f"job {cluster}.{proc} could not be read: {exc}")
 
 
 class ComponentStoryHandler(JsonHandler):
@@ -157,14 +160,11 @@ class ComponentStoryHandler(JsonHandler):
         try:
             self.write(json.dumps(await self.state.component_story(tag, int(component))))
         except NoSuchMap:
-            self.set_status(404)
-            self.write(json.dumps({"error": f"there is no map {tag}"}))
+            self.error(404, f"there is no map {tag}")
         except NoSuchJob as exc:  # out of the map's range, not run yet, or out of the history
-            self.set_status(404)
-            self.write(json.dumps({"error": str(exc)}))
+            self.error(404, str(exc))
         except Exception as exc:  # the schedd's refusal, said on the page
-            self.set_status(500)
-            self.write(json.dumps({"error": f"component {component} of {tag} could not be read: {exc}"}))
+            self.error(500, f"component {component} of {tag} could not be read: {exc}")
 
 
 class HistoryHandler(JsonHandler):
@@ -174,14 +174,12 @@ class HistoryHandler(JsonHandler):
         """A page of them, or in one line why not."""
         page = self.get_argument("page", "0")
         if not page.isdigit() or int(page) > MAX_HISTORY_PAGE:
-            self.set_status(400)
-            self.write(json.dumps({"error": f"page: a number from 0 to {MAX_HISTORY_PAGE}"}))
+            self.error(400, f"page: a number from 0 to {MAX_HISTORY_PAGE}")
             return
         try:
             self.write(json.dumps(await self.state.history(int(page))))
         except Exception as exc:  # the schedd's refusal, said on the page
-            self.set_status(500)
-            self.write(json.dumps({"error": f"the schedd's history could not be read: {exc}"}))
+            self.error(500, f"the schedd's history could not be read: {exc}")
 
 
 class ActionHandler(JsonHandler):
@@ -196,8 +194,7 @@ class ActionHandler(JsonHandler):
         cookie = self.get_cookie("_xsrf")
         if cookie and self.request.headers.get("X-XSRFToken") == cookie:
             return False
-        self.set_status(403)
-        self.write(json.dumps({"error": "the _xsrf cookie must come back in the X-XSRFToken header"}))
+        self.error(403, "the _xsrf cookie must come back in the X-XSRFToken header")
         return True
 
     async def post(self, tag: str, action: str) -> None:
@@ -207,11 +204,9 @@ class ActionHandler(JsonHandler):
         try:
             self.write(json.dumps({"done": await self.state.act(self.state.sources.act, tag, action)}))
         except NoSuchMap:
-            self.set_status(404)
-            self.write(json.dumps({"error": f"there is no map {tag}"}))
+            self.error(404, f"there is no map {tag}")
         except Exception as exc:  # HTMap's or the schedd's refusal, said on the page
-            self.set_status(500)
-            self.write(json.dumps({"error": f"{action} {tag} failed: {exc}"}))
+            self.error(500, f"{action} {tag} failed: {exc}")
 
 
 class JobsActionHandler(ActionHandler):
@@ -228,11 +223,9 @@ class JobsActionHandler(ActionHandler):
                 raise ValueError('send {"ids": ["12.0", ...]}')
             self.write(json.dumps({"done": await self.state.act(self.state.sources.act_on_jobs, action, ids)}))
         except ValueError as exc:  # no or bad ids
-            self.set_status(400)
-            self.write(json.dumps({"error": f"{action}: {exc}"}))
+            self.error(400, f"{action}: {exc}")
         except Exception as exc:  # the schedd's refusal, said on the page
-            self.set_status(500)
-            self.write(json.dumps({"error": f"{action} failed: {exc}"}))
+            self.error(500, f"{action} failed: {exc}")
 
 
 class SubmitHandler(ActionHandler):
@@ -249,11 +242,9 @@ class SubmitHandler(ActionHandler):
                 raise ValueError('send {"path": "folder/job.sub"}')
             self.write(json.dumps({"done": await self.state.act(self.state.sources.submit, path)}))
         except ValueError as exc:  # no such file, or condor_submit's refusal
-            self.set_status(400)
-            self.write(json.dumps({"error": f"submit: {exc}"}))
+            self.error(400, f"submit: {exc}")
         except Exception as exc:
-            self.set_status(500)
-            self.write(json.dumps({"error": f"submit failed: {exc}"}))
+            self.error(500, f"submit failed: {exc}")
 
 
 def application() -> tornado.web.Application:
