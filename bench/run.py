@@ -35,6 +35,9 @@ BASELINE = {
     "_CONDOR_UPDATE_INTERVAL": "5",
     # And HTCondor's defaults where ours differ for speed.
     "_CONDOR_SHADOW.FAKE_CREATE_THREAD": "False",
+    "_CONDOR_CONDOR_FSYNC": "True",
+    # No warm starter: components start as new interpreters.
+    "_CONDOR_DAEMON_LIST": "MASTER COLLECTOR NEGOTIATOR SCHEDD STARTD",
     "_CONDOR_FILETRANSFER_PLUGINS": ", ".join(
         f"/usr/libexec/condor/{plugin}"
         for plugin in ("curl_plugin", "data_plugin", "box_plugin.py", "gdrive_plugin.py", "onedrive_plugin.py")
