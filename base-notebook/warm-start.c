@@ -1,21 +1,23 @@
 /*
  * A map component's job in the personal pool, started warm: the job's program asks the pool's
- * warm starter (htc_warm_start, a Python with HTMap's run script's imports already done) to
- * fork it a process that runs PROGRAM ARGS... here: in this job's folder, with this job's
+ * warm starter (htc_entrypoint/warm_start.py, a Python with HTMap's run script's imports done)
+ * to fork it a process that runs PROGRAM ARGS... there: in this job's folder, with this job's
  * environment, umask and standard streams. It saves the new interpreter and its imports
  * (about 0.15 s of the 0.3 s a component held its slot).
  *
  *   htc-warm-start SOCKET PROGRAM [ARGS...]
  *
- * The job stays HTCondor's: this process is the job's and lives exactly as long as the forked
- * one. A signal HTCondor sends it (hold, remove) is passed on to the forked process's group; if
- * HTCondor kills it outright, the starter sees its connection close and kills that group. The
- * forked process's exit status becomes this one's. With no starter to answer (none running, or
- * it went away before the component ended), it runs PROGRAM ARGS itself, cold, as before.
+ * The job stays HTCondor's: this process is the job's and lives exactly as long as the fork.
+ * Signals HTCondor sends it (hold, remove) are passed on to the fork's process group; if
+ * HTCondor kills it outright, the starter sees its connection close and ends that group. The
+ * fork's wait status becomes this one's. With no starter to answer, or told to, it runs
+ * PROGRAM ARGS itself, cold, as before; so it does if the starter goes away before the fork
+ * ends (the fork's group ended first), unless it was told to stop meanwhile.
  *
  * Request: a 4-byte length, then NUL-terminated strings: the folder, the umask in octal, the
- * number of arguments, the arguments, then the environment; fds 0, 1 and 2 ride along. Replies:
- * one 4-byte wait status when it ends, or -1: run it cold (not a Python script of the starter's).
+ * number of arguments, the arguments, then the environment; fds 0, 1 and 2 ride along.
+ * Replies, 4 bytes each: the fork's pid (or -1: run it cold), then its wait status.
+ * Signals to pass on go the other way, 4 bytes each.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,20 +34,40 @@
 
 extern char **environ;
 
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+#define FORWARDED (sizeof forwarded / sizeof forwarded[0])
+
 static int starter = -1;
-static volatile sig_atomic_t passed_on = 0;
+static volatile sig_atomic_t told_to_stop = 0;
 
 static void pass_on(int sig)
 {
     int32_t message = sig;
-    passed_on = sig;
-    /* Best effort: if the starter is gone, the status never comes and we run cold. */
-    if (write(starter, &message, sizeof message) < 0) {
-    }
+    told_to_stop = sig;
+    /* If the starter is gone, no status comes: told_to_stop then ends this process. */
+    (void)!send(starter, &message, sizeof message, MSG_NOSIGNAL);
 }
 
-static void cold(char **argv)
+static void set_forwarded(void (*handler)(int))
 {
+    struct sigaction action = {.sa_handler = handler};
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < FORWARDED; i++)
+        sigaction(forwarded[i], &action, NULL);
+}
+
+/* Run PROGRAM ARGS here; a signal that came meanwhile (blocked until now) acts as it would. */
+static void cold(char **argv, const sigset_t *unblocked)
+{
+    if (starter >= 0)
+        close(starter);
+    if (told_to_stop) {
+        signal(told_to_stop, SIG_DFL);
+        sigprocmask(SIG_SETMASK, unblocked, NULL);
+        raise(told_to_stop);
+    }
+    set_forwarded(SIG_DFL);
+    sigprocmask(SIG_SETMASK, unblocked, NULL);
     execv(argv[0], argv);
     fprintf(stderr, "htc-warm-start: cannot run %s: %s\n", argv[0], strerror(errno));
     exit(127);
@@ -96,21 +118,46 @@ static int send_request(int fd, struct buffer *b)
     return 0;
 }
 
+/* One 4-byte reply; 0 when it came, -1 when the starter went away. */
+static int reply(int32_t *value)
+{
+    size_t got = 0;
+    while (got < sizeof *value) {
+        ssize_t n = read(starter, (char *)value + got, sizeof *value - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: htc-warm-start SOCKET PROGRAM [ARGS...]\n");
         return 2;
     }
+    char **command = argv + 2;
+    /* Until the fork is there to receive them, signals wait. */
+    sigset_t waiting, unblocked;
+    sigemptyset(&waiting);
+    for (size_t i = 0; i < FORWARDED; i++)
+        sigaddset(&waiting, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &waiting, &unblocked);
+
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     if (strlen(argv[1]) >= sizeof address.sun_path)
-        cold(argv + 2);
+        cold(command, &unblocked);
     strcpy(address.sun_path, argv[1]);
     starter = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (starter < 0 || connect(starter, (struct sockaddr *)&address, sizeof address) < 0)
-        cold(argv + 2);
+        cold(command, &unblocked);
 
     struct buffer request = {malloc(4096), sizeof(uint32_t), 4096};
+    if (request.data == NULL)
+        cold(command, &unblocked);
     char number[32];
     char *folder = getcwd(NULL, 0);
     put(&request, folder != NULL ? folder : ".");
@@ -125,34 +172,16 @@ int main(int argc, char **argv)
     for (char **entry = environ; *entry != NULL; entry++)
         put(&request, *entry);
 
-    int passed[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    struct sigaction action = {.sa_handler = pass_on};
-    for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
-        sigaction(passed[i], &action, NULL);
-    if (send_request(starter, &request) < 0)
-        cold(argv + 2);
-
-    int32_t status;
-    size_t got = 0;
-    while (got < sizeof status) {
-        ssize_t n = read(starter, (char *)&status + got, sizeof status - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 && passed_on) {
-            /* Told to stop, and the starter went away: stop. */
-            signal(passed_on, SIG_DFL);
-            raise(passed_on);
-        }
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got < sizeof status || status == -1) {
-        /* The starter went away before the component ended, or cannot run it: run it here, cold. */
-        close(starter);
-        for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
-            signal(passed[i], SIG_DFL);
-        cold(argv + 2);
+    int32_t fork_pid, status;
+    if (send_request(starter, &request) < 0 || reply(&fork_pid) < 0 || fork_pid <= 0)
+        cold(command, &unblocked);
+    set_forwarded(pass_on);
+    sigprocmask(SIG_SETMASK, &unblocked, NULL);
+    if (reply(&status) < 0) {
+        /* The starter went away before the fork ended: end what the fork left, then run cold. */
+        sigprocmask(SIG_BLOCK, &waiting, NULL);
+        kill(-fork_pid, SIGKILL);
+        cold(command, &unblocked);
     }
     if (WIFSIGNALED(status)) {
         signal(WTERMSIG(status), SIG_DFL);

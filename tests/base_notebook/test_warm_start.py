@@ -24,18 +24,20 @@ import htmap
 def where(x):
     parent = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
     return {"parent": " ".join(p.decode() for p in parent if p), "draw": random.random(),
-            "cwd": os.getcwd(), "scratch": os.environ["_CONDOR_SCRATCH_DIR"], "x": x}
+            "cwd": os.getcwd(), "scratch": os.environ["_CONDOR_SCRATCH_DIR"], "cpus": os.cpu_count(), "x": x}
 
 print(json.dumps(list(htmap.map(where, range(4), tag=T))))
 """
 
 # Components that say where they run (their pid, their parent's command) and wait for a file.
 WAITING = """
-import os, time
+import os, signal, sys, time
 from pathlib import Path
 import htmap
 
 def waiting(x):
+    # HTCondor's hold and remove send SIGTERM first: it must reach the component.
+    signal.signal(signal.SIGTERM, lambda *_: (Path(f"/tmp/{T}-{x}.term").touch(), sys.exit(143)))
     parent = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().replace(b"\\0", b" ").decode()
     Path(f"/tmp/{T}-{x}.tmp").write_text(f"{os.getpid()} {parent}")
     os.rename(f"/tmp/{T}-{x}.tmp", f"/tmp/{T}-{x}.pid")
@@ -85,6 +87,7 @@ def test_components_start_warm_where_htcondor_put_them_each_with_its_own_random_
     assert [r["x"] for r in results] == [0, 1, 2, 3]
     assert all(STARTER in r["parent"] for r in results), results
     assert all(r["cwd"] == r["scratch"] for r in results), results
+    assert all(r["cpus"] == 1 for r in results), results  # the job's CPUs (HTCondor's PYTHON_CPU_COUNT)
     assert len({r["draw"] for r in results}) == 4, results
 
 
@@ -95,6 +98,8 @@ def test_hold_release_and_remove_reach_a_warm_component(container: Container, ta
     htmap_cli(container, "hold", tag)
     for pid, _ in first:
         container.wait_for(lambda pid=pid: gone(container, pid), f"the held component's process {pid} ended")
+    terms = container.exec("sh", "-c", f"ls /tmp/{tag}-*.term").stdout.split()
+    assert terms == [f"/tmp/{tag}-0.term", f"/tmp/{tag}-1.term"], terms
     htmap_cli(container, "release", tag)
     again = [started(container, tag, item, other_than=pid) for item, (pid, _) in enumerate(first)]
     htmap_cli(container, "remove", tag)

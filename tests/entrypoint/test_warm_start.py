@@ -1,119 +1,196 @@
-"""The personal pool's warm starter, on the host: the real server, and a job's side in Python.
+"""The personal pool's warm starter, on the host: the real server, and a job's side.
 
-The job's side in the image is base-notebook/warm-start.c (tested with real jobs in
-tests/base_notebook/test_warm_start.py); here a few lines of Python speak its protocol.
+The job's side is base-notebook/warm-start.c (built here with the host's C compiler, and tested
+with real jobs in tests/base_notebook/test_warm_start.py); a few lines of Python speak the same
+protocol where a test needs to stand between the two.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from htc_entrypoint import warm_start
 
-ENTRYPOINT = Path(__file__).parents[2] / "entrypoint"
+ROOT = Path(__file__).parents[2]
+ENTRYPOINT = ROOT / "entrypoint"
+# What a job of the pool has: no locale, HTCondor's count of its CPUs for Python.
+JOB_ENV = {"PATH": "/usr/bin:/bin", "_CONDOR_JOB_AD": ".job.ad", "PYTHON_CPU_COUNT": "1"}
+# A script that prints what a Python started for it would show: `python probe.py a b`.
+PROBE = """\
+import os, signal, sys
+print(sys.argv, sys.orig_argv[1:], __file__, __name__, sys.path[0])
+print(sorted(os.environ.items()))
+print(os.getcwd(), oct(os.umask(0)))
+print(sys.stdin.encoding, sys.stdin.errors, sys.stdout.encoding, sys.stdout.errors, sys.stderr.errors)
+print(sys.stdout.line_buffering, sys.stderr.line_buffering, sys.flags)
+print([signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD)])
+print(sorted(m for m in sys.modules if m.startswith("htc_")), os.cpu_count(), getattr(os, "process_cpu_count", list)())
+"""
 
 
-def until(what: str, check: object, timeout: float = 10.0) -> None:
+def until(what: str, check: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
+    while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(0.01)
 
 
-@pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A warm starter of its own pool directory; its socket's path."""
-    pool = tmp_path_factory.mktemp("pool")
-    (pool / "run").mkdir()
-    env = {**os.environ, "HTC_POOL_DIR": str(pool), "PYTHONPATH": str(ENTRYPOINT)}
-    server = subprocess.Popen([sys.executable, "-m", "htc_entrypoint.warm_start"], env=env)
+def start(pool: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A warm starter of its own pool directory, as the master starts it (no standard streams)."""
+    (pool / "run").mkdir(parents=True)
+    # As the master's, in the image: no locale set (HTCondor passes jobs none either).
+    env = {"PATH": os.environ["PATH"], "HTC_POOL_DIR": str(pool), "STARTERS_OWN": "1", "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "htc_entrypoint.warm_start"],
+        cwd=ENTRYPOINT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     path = warm_start.socket_path(env)
     until("the starter listens", path.is_socket)
+    return server, path
+
+
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The module's warm starter; its socket's path. Stopped as the master stops it, it tidies up."""
+    server, path = start(tmp_path_factory.mktemp("pool"))
     yield path
-    server.terminate()
+    assert server.poll() is None, "the starter ended during the tests"
+    server.send_signal(signal.SIGQUIT)
     assert server.wait(timeout=10) == 0
     assert not path.exists()
 
 
-class Job:
-    """A job's side: sends its request with three files as its streams, reads the wait status."""
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """base-notebook/warm-start.c, built as the image builds it."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler on this host: the image tests run the job's side")
+    built = tmp_path_factory.mktemp("client") / "htc-warm-start"
+    subprocess.run([compiler, "-O2", "-Wall", "-Werror", "-o", built, ROOT / "base-notebook/warm-start.c"], check=True)
+    return built
 
-    def __init__(self, path: Path, folder: Path, argv: list[str], env: dict[str, str] | None = None) -> None:
+
+class Job:
+    """A job's side in Python: sends its request with three files as its streams, reads the replies."""
+
+    def __init__(
+        self, path: Path, folder: Path, argv: list[str], env: dict[str, str] | None = None, umask: str = "22"
+    ) -> None:
         self.out, self.err = folder / "out", folder / "err"
-        fields = [str(folder), "22", str(len(argv)), *argv]
-        fields += [f"{k}={v}" for k, v in (env or {"PATH": "/usr/bin:/bin"}).items()]
+        fields = [str(folder), umask, str(len(argv)), *argv, *[f"{k}={v}" for k, v in (env or JOB_ENV).items()]]
         payload = b"".join(field.encode() + b"\0" for field in fields)
         self.conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.conn.settimeout(30)
         self.conn.connect(str(path))
         with open(os.devnull) as stdin, self.out.open("w") as out, self.err.open("w") as err:
             request = warm_start.HEADER.pack(len(payload)) + payload
             socket.send_fds(self.conn, [request], [stdin.fileno(), out.fileno(), err.fileno()])
 
-    def status(self) -> int:
+    def reply(self) -> int:
         data = b""
-        while len(data) < warm_start.STATUS.size:
+        while len(data) < warm_start.INT32.size:
             more = self.conn.recv(4)
-            assert more, "the starter closed the connection without a status"
+            assert more, "the starter closed the connection without a reply"
             data += more
-        return warm_start.STATUS.unpack(data)[0]
+        return warm_start.INT32.unpack(data)[0]
+
+    def status(self) -> int:
+        """The wait status (after the fork's pid), or COLD."""
+        first = self.reply()
+        return first if first == warm_start.COLD else self.reply()
 
 
-def script(folder: Path, text: str) -> str:
-    (folder / "job.py").write_text(text)
-    return "job.py"
+def script(folder: Path, text: str, name: str = "job.py") -> str:
+    (folder / name).write_text(text)
+    return name
 
 
-def test_a_job_runs_in_its_folder_with_its_arguments_environment_and_streams(starter: Path, tmp_path: Path) -> None:
+def gone(pid: int) -> bool:
+    """Ended (a zombie counts: its parent has yet to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_job_sees_what_a_new_python_would_show_it(starter: Path, client: Path, tmp_path: Path) -> None:
+    name = script(tmp_path, PROBE, "probe.py")
+    run = {"cwd": tmp_path, "env": JOB_ENV, "capture_output": True, "text": True, "check": True}
+    cold = subprocess.run([sys.executable, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
+    warm = subprocess.run([client, starter, sys.executable, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
+    assert warm.stdout == cold.stdout
+    assert warm.stderr == cold.stderr == ""
+    assert "STARTERS_OWN" not in warm.stdout
+
+
+def test_exit_statuses_and_errors_are_pythons_own(starter: Path, client: Path, tmp_path: Path) -> None:
+    cases = {
+        "import sys; sys.exit(3)": (3, ""),
+        "import sys; sys.exit('why')": (1, "why\n"),
+        "raise ValueError('no')": (1, "ValueError: no\n"),
+        "import os, signal; os.kill(os.getpid(), signal.SIGTERM)": (-signal.SIGTERM, ""),
+        "raise KeyboardInterrupt": (-signal.SIGINT, "KeyboardInterrupt\n"),
+    }
+    for code, (status, stderr_end) in cases.items():
+        name = script(tmp_path, code + "\n")
+        for argv in ([sys.executable, name], [client, starter, sys.executable, name]):
+            done = subprocess.run(argv, cwd=tmp_path, env=JOB_ENV, capture_output=True, text=True)
+            assert (done.returncode, done.stderr.endswith(stderr_end)) == (status, True), (code, argv, done.stderr)
+            assert "warm_start" not in done.stderr, done.stderr  # no frame of ours in a traceback
+
+
+def test_a_job_ends_as_python_ends(starter: Path, client: Path, tmp_path: Path) -> None:
     name = script(
         tmp_path,
-        "import os, sys\n"
-        "print(os.getcwd(), sys.argv, os.environ['JOB'], sys.path[0] == os.getcwd(), os.getppid() != 1)\n"
-        "print('to stderr', file=sys.stderr)\n"
-        "open('made', 'w').close()\n"
-        "sys.exit(3)\n",
+        "import atexit, threading, time\n"
+        "atexit.register(lambda: open('atexit', 'w').close())\n"
+        "threading.Thread(target=lambda: (time.sleep(0.2), open('thread', 'w').close())).start()\n"
+        "left_open = open('unclosed', 'w')\n"
+        "left_open.write('flushed')\n",
     )
-    job = Job(starter, tmp_path, [sys.executable, name, "7"], {"JOB": "mine"})
-    status = job.status()
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3
-    assert job.out.read_text() == f"{tmp_path} ['job.py', '7'] mine True True\n"
-    assert job.err.read_text() == "to stderr\n"
-    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o644  # the job's umask, 022
+    subprocess.run([client, starter, sys.executable, name], cwd=tmp_path, env=JOB_ENV, check=True)
+    assert (tmp_path / "atexit").exists() and (tmp_path / "thread").exists()
+    assert (tmp_path / "unclosed").read_text() == "flushed"
 
 
-def test_an_uncaught_exception_reads_as_pythons_own(starter: Path, tmp_path: Path) -> None:
-    job = Job(starter, tmp_path, [sys.executable, script(tmp_path, "raise ValueError('no')\n")])
-    status = job.status()
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1
-    assert job.err.read_text().splitlines()[-1] == "ValueError: no"
+def test_the_jobs_umask_applies(starter: Path, tmp_path: Path) -> None:
+    name = script(tmp_path, "open('made', 'w').close()\n")
+    assert Job(starter, tmp_path, [sys.executable, name], umask="77").status() == 0
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600
 
 
-def test_every_job_draws_its_own_random_numbers(starter: Path, tmp_path: Path) -> None:
-    name = script(tmp_path, "import random\nprint(random.random())\n")
-    draws = []
-    for _ in range(2):
-        job = Job(starter, tmp_path, [sys.executable, name])
-        assert job.status() == 0
-        draws.append(job.out.read_text())
-    assert draws[0] != draws[1]
+def test_a_signal_the_job_gets_reaches_its_fork(starter: Path, client: Path, tmp_path: Path) -> None:
+    name = script(
+        tmp_path,
+        "import os, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *_: (open('term', 'w').close(), sys.exit(143)))\n"
+        "open('pid', 'w').write(str(os.getpid()))\n"
+        "time.sleep(60)\n",
+    )
+    job = subprocess.Popen([client, starter, sys.executable, name], cwd=tmp_path, env=JOB_ENV)
+    until("the job runs", lambda: (tmp_path / "pid").exists())
+    job.send_signal(signal.SIGTERM)
+    assert job.wait(timeout=10) == 143
+    assert (tmp_path / "term").exists()
 
 
-def test_a_signal_the_job_gets_reaches_its_fork(starter: Path, tmp_path: Path) -> None:
-    name = script(tmp_path, "import os, time\nopen('pid', 'w').write(str(os.getpid()))\ntime.sleep(60)\n")
-    job = Job(starter, tmp_path, [sys.executable, name])
-    until("the job runs", (tmp_path / "pid").exists)
-    job.conn.sendall(warm_start.STATUS.pack(signal.SIGTERM))
-    status = job.status()
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
-
-
-def test_a_job_killed_outright_takes_its_fork_and_the_forks_children_along(starter: Path, tmp_path: Path) -> None:
+def test_a_job_killed_outright_takes_its_fork_and_the_forks_children_along(
+    starter: Path, client: Path, tmp_path: Path
+) -> None:
     name = script(
         tmp_path,
         "import os, subprocess, time\n"
@@ -122,24 +199,80 @@ def test_a_job_killed_outright_takes_its_fork_and_the_forks_children_along(start
         "os.rename('pids.tmp', 'pids')\n"
         "time.sleep(60)\n",
     )
-    job = Job(starter, tmp_path, [sys.executable, name])
+    job = subprocess.Popen([client, starter, sys.executable, name], cwd=tmp_path, env=JOB_ENV)
     until("the job and its child run", (tmp_path / "pids").exists)
-    pids = [int(pid) for pid in (tmp_path / "pids").read_text().split()]
-    job.conn.close()  # as when HTCondor kills the job's process
-    for pid in pids:
-        until(f"process {pid} is gone", lambda pid=pid: not Path(f"/proc/{pid}").exists() or zombie(pid))
+    job.kill()  # as HTCondor's SIGKILL
+    job.wait()
+    for pid in map(int, (tmp_path / "pids").read_text().split()):
+        until(f"process {pid} is gone", lambda pid=pid: gone(pid))
 
 
-def zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+def test_what_a_job_leaves_running_ends_with_it(starter: Path, client: Path, tmp_path: Path) -> None:
+    name = script(tmp_path, "import subprocess\nprint(subprocess.Popen(['sleep', '60']).pid)\n")
+    done = subprocess.run([client, starter, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
+    left = int(done.stdout)
+    until(f"the job's child {left} is gone", lambda: gone(left))
 
 
-def test_anything_but_a_script_of_the_starters_python_runs_cold(starter: Path, tmp_path: Path) -> None:
+def test_anything_but_a_script_of_the_starters_python_runs_cold(starter: Path, client: Path, tmp_path: Path) -> None:
     for argv in (["/bin/true"], [sys.executable, "-c", "pass"], [sys.executable]):
         assert Job(starter, tmp_path, argv).status() == warm_start.COLD
+    name = script(tmp_path, "import sys\nprint(sys.flags.dont_write_bytecode)\n")
+    # Python settings of the job's own: read as a Python starts, so it runs cold, and they apply.
+    assert Job(starter, tmp_path, [sys.executable, name], {"PYTHONDONTWRITEBYTECODE": "1"}).status() == warm_start.COLD
+    env = {**JOB_ENV, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([client, starter, sys.executable, name], cwd=tmp_path, env=env, capture_output=True)
+    assert done.stdout == b"1\n"
+
+
+def test_a_jobs_pythonpath_comes_after_its_scripts_folder(starter: Path, tmp_path: Path) -> None:
+    name = script(tmp_path, "import sys\nprint(sys.path[1:3])\n")
+    job = Job(starter, tmp_path, [sys.executable, name], {**JOB_ENV, "PYTHONPATH": "/a:/b"})
+    assert job.status() == 0
+    assert job.out.read_text() == "['/a', '/b']\n"
+
+
+def test_bad_requests_and_jobs_that_leave_early_leave_the_starter_serving(starter: Path, tmp_path: Path) -> None:
+    for payload in (b"", b"\0\0\0\0", warm_start.HEADER.pack(3) + b"x\0\0", warm_start.HEADER.pack(100) + b"short"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(starter))
+            conn.sendall(payload)
+    name = script(tmp_path, "import time\ntime.sleep(0.2)\n")
+    Job(starter, tmp_path, [sys.executable, name]).conn.close()  # gone before its fork's pid came
+    job = Job(starter, tmp_path, [sys.executable, name])
+    job.reply()
+    job.conn.sendall(warm_start.INT32.pack(9999))  # no signal's number
+    assert os.WEXITSTATUS(job.reply()) == 0
+    assert Job(starter, tmp_path, [sys.executable, script(tmp_path, "pass\n")]).status() == 0
+
+
+def test_after_an_install_the_starter_starts_again_with_the_new_packages(tmp_path: Path, client: Path) -> None:
+    server, path = start(tmp_path / "pool")
+    name = script(tmp_path, "import os\nprint(os.getppid())\n")
+    warm = subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
+    assert int(warm.stdout) == server.pid
+    packages = sysconfig.get_path("purelib")
+    os.utime(packages)  # as an install does, adding or removing folders there
+    cold = subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
+    assert int(cold.stdout) == os.getpid()  # run by the job's program itself: the test's child
+    until("the starter starts again", lambda: Path(f"/proc/{server.pid}/exe").exists() and path.is_socket())
+    again = lambda: subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)  # noqa: E731
+    until("jobs start warm again", lambda: int(again().stdout) == server.pid)
+    server.kill()
+
+
+def test_a_starter_that_dies_takes_its_forks_along(tmp_path: Path, client: Path) -> None:
+    server, path = start(tmp_path / "pool")
+    name = script(tmp_path, "import os, time\nopen(f'pid-{os.getpid()}', 'w').close()\ntime.sleep(1)\nprint('done')\n")
+    job = subprocess.Popen([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, stdout=subprocess.PIPE)
+    until("the job runs", lambda: list(tmp_path.glob("pid-*")))
+    fork = int(next(tmp_path.glob("pid-*")).name.split("-")[1])
+    server.kill()
+    server.wait()
+    until(f"the fork {fork} is gone", lambda: gone(fork))
+    out, _ = job.communicate(timeout=30)
+    assert (job.returncode, out) == (0, b"done\n")  # run again by the job's program, cold
+    assert len(list(tmp_path.glob("pid-*"))) == 2
 
 
 def test_jobs_start_warm_in_the_personal_pool_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
