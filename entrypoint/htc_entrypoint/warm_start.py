@@ -57,6 +57,9 @@ PR_SET_PDEATHSIG = 1
 APPLIED_IN_FORK = ("PYTHONPATH", "PYTHON_CPU_COUNT")
 # condor_master does not restart a daemon that exits with this.
 DAEMON_NO_RESTART = 99
+# How often an idle starter looks for an install (two stat calls): a map made a second after
+# `pip install` starts warm with the new packages.
+IDLE_CHECK = 1.0
 
 
 def socket_path(env: Mapping[str, str]) -> Path:
@@ -365,14 +368,14 @@ class Starter:
     def serve(self) -> NoReturn:
         """Run until the master stops this process; after an install, start again once idle."""
         while True:
-            for key, _ in self.selector.select():
+            for key, _ in self.selector.select(timeout=IDLE_CHECK):
                 if self.selector.get_map().get(key.fd) is not key:
                     continue  # unregistered by an earlier event of this round
                 try:
                     key.data(key)
                 except Exception as exc:  # one job's trouble must not end the others'
                     log.warn(f"warm starter: {type(exc).__name__}: {exc}")
-            if self.stale and not self.jobs:
+            if not self.jobs and (self.stale or packages_stamp() != self.stamp):
                 log.info("warm starter: packages changed, starting again")
                 os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 

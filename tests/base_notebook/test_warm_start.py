@@ -26,9 +26,6 @@ def where(x):
     return {"parent": " ".join(p.decode() for p in parent if p), "draw": random.random(),
             "cwd": os.getcwd(), "scratch": os.environ["_CONDOR_SCRATCH_DIR"], "cpus": os.cpu_count(), "x": x}
 
-# After an install (an earlier test's, in this shared container) the warm starter answers its
-# next job cold and starts again: that job first.
-list(htmap.map(where, range(1), tag=T + "-first"))
 print(json.dumps(list(htmap.map(where, range(4), tag=T))))
 """
 
@@ -78,6 +75,25 @@ def gone(container: Container, pid: str) -> bool:
     return state.split()[0] == "Z"
 
 
+# Whether a warm starter listens, started since the last install (an earlier test's, in this
+# shared container): it makes its socket once its imports are done.
+READY = """
+import os, socket
+from htc_entrypoint import warm_start
+path = warm_start.socket_path(os.environ)
+try:
+    socket.socket(socket.AF_UNIX).connect(str(path))
+except OSError:
+    print(False)
+else:
+    print(path.stat().st_mtime_ns > max(warm_start.packages_stamp()))
+"""
+
+
+def wait_for_starter(container: Container) -> None:
+    container.wait_for(lambda: container.python(READY).strip() == "True", "the warm starter, since the last install")
+
+
 def starter_pid(container: Container) -> str:
     """The warm starter's pid: the oldest process of its command (its forks have the same)."""
     return container.exec("pgrep", "-o", "-f", STARTER, check=False).stdout.strip()
@@ -86,6 +102,7 @@ def starter_pid(container: Container) -> str:
 def test_components_start_warm_where_htcondor_put_them_each_with_its_own_random_numbers(
     container: Container, tag: str
 ) -> None:
+    wait_for_starter(container)
     results = run(container, tag, WHERE)
     assert [r["x"] for r in results] == [0, 1, 2, 3]
     assert all(STARTER in r["parent"] for r in results), results
@@ -114,13 +131,12 @@ def test_a_component_whose_warm_starter_went_away_still_finishes(container: Cont
     run(container, tag, WAITING.replace("range(N)", "range(1)"))
     pid, parent = started(container, tag, 0)
     assert STARTER in parent, parent
-    old_starter = starter_pid(container)
-    container.exec("kill", "-KILL", old_starter)
+    container.exec("kill", "-KILL", starter_pid(container))
     # The job runs its component again itself, cold; the pool's master starts a new starter.
     _, parent = started(container, tag, 0, other_than=pid)
     assert "condor_starter" in parent, parent
     container.exec("touch", f"/tmp/{tag}-go")
     assert json.loads(container.map_script(f"T = {tag!r}\n{RESULTS}")[-1]) == [0]
-    container.wait_for(lambda: starter_pid(container) not in ("", old_starter), "a new warm starter")
+    wait_for_starter(container)  # a new one: the master starts it again
     results = run(container, f"{tag}-after", WHERE)
     assert all(STARTER in r["parent"] for r in results), results

@@ -246,18 +246,38 @@ def test_bad_requests_and_jobs_that_leave_early_leave_the_starter_serving(starte
     assert Job(starter, tmp_path, [sys.executable, script(tmp_path, "pass\n")]).status() == 0
 
 
+def listening_since(path: Path) -> int | None:
+    """When the starter's socket was made: each time it starts again (None between the two)."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 def test_after_an_install_the_starter_starts_again_with_the_new_packages(tmp_path: Path, client: Path) -> None:
     server, path = start(tmp_path / "pool")
     name = script(tmp_path, "import os\nprint(os.getppid())\n")
-    warm = subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
-    assert int(warm.stdout) == server.pid
+
+    def parent() -> int:
+        """The pid of the process that ran a job's script: the starter's, or the job's own."""
+        argv = [client, path, sys.executable, name]
+        return int(subprocess.run(argv, cwd=tmp_path, env=JOB_ENV, capture_output=True, check=True).stdout)
+
     packages = sysconfig.get_path("purelib")
+    # An install while a fork runs: jobs start cold until that fork ends, then the starter starts again.
+    busy = Job(path, tmp_path, [sys.executable, script(tmp_path, "import time\ntime.sleep(2)\n", "busy.py")])
+    busy.reply()
+    first = listening_since(path)
     os.utime(packages)  # as an install does, adding or removing folders there
-    cold = subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
-    assert int(cold.stdout) == os.getpid()  # run by the job's program itself: the test's child
-    until("the starter starts again", lambda: Path(f"/proc/{server.pid}/exe").exists() and path.is_socket())
-    again = lambda: subprocess.run([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)  # noqa: E731
-    until("jobs start warm again", lambda: int(again().stdout) == server.pid)
+    assert parent() == os.getpid()  # run by the job's program itself: the test's child
+    assert os.WEXITSTATUS(busy.reply()) == 0
+    until("the starter starts again", lambda: listening_since(path) not in (None, first))
+    assert parent() == server.pid
+    # An install while it is idle: it starts again on its own, before the next job comes.
+    second = listening_since(path)
+    os.utime(packages)
+    until("the idle starter starts again", lambda: listening_since(path) not in (None, second))
+    assert parent() == server.pid
     server.kill()
 
 
