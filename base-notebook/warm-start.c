@@ -160,7 +160,9 @@ int main(int argc, char **argv)
         cold(command, &unblocked);
     char number[32];
     char *folder = getcwd(NULL, 0);
-    put(&request, folder != NULL ? folder : ".");
+    if (folder == NULL)
+        cold(command, &unblocked);
+    put(&request, folder);
     mode_t mask = umask(0);
     umask(mask);
     snprintf(number, sizeof number, "%o", (unsigned)mask);

@@ -60,6 +60,11 @@ DAEMON_NO_RESTART = 99
 # How often an idle starter looks for an install (two stat calls): a map made a second after
 # `pip install` starts warm with the new packages.
 IDLE_CHECK = 1.0
+# The streams' encoding and errors this interpreter chose as it started, as a job's would (main).
+STDIO = (
+    getattr(sys.__stdout__, "encoding", None) or "utf-8",
+    getattr(sys.__stdout__, "errors", None) or "strict",
+)
 
 
 def socket_path(env: Mapping[str, str]) -> Path:
@@ -270,13 +275,18 @@ class Job:
 class Starter:
     """The loop: new jobs on the listening socket, then each job's connection and its fork's end."""
 
-    def __init__(self, listener: socket.socket) -> None:
+    def __init__(self, listener: socket.socket, stamp: tuple[int, ...]) -> None:
         self.listener = listener
         self.selector = selectors.DefaultSelector()
         self.selector.register(listener, selectors.EVENT_READ, self.accept)
         self.jobs: dict[int, Job] = {}
-        self.stamp = packages_stamp()
-        self.stale = False
+        self.stamp = stamp  # the packages' as this process started
+        self.changed = False
+
+    def stale(self) -> bool:
+        """Packages installed since this process started: a new interpreter would see them."""
+        self.changed = self.changed or packages_stamp() != self.stamp
+        return self.changed
 
     def accept(self, _key: selectors.SelectorKey) -> None:
         """A job's program connected: fork its Python, or tell it to run cold."""
@@ -285,12 +295,11 @@ class Starter:
         if request is None:
             conn.close()
             return
-        # Packages installed since this process started: a new interpreter would see them.
-        self.stale = self.stale or packages_stamp() != self.stamp
-        if self.stale or not request.runs_warm():
+        if self.stale() or not request.runs_warm():
             self.cold(conn, request)
             return
         parent = os.getpid()
+        # Until the fork has its own handlers: a stop now must not run this process's sys.exit there.
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGQUIT])
         try:
             pid = os.fork()
@@ -301,12 +310,19 @@ class Starter:
         if pid == 0:
             run_in_fork(request, parent)
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        request.close()
         try:
             os.setpgid(pid, pid)  # as the fork does: a signal passed on at once finds its group
         except OSError:
             pass
-        job = Job(pid, conn, os.pidfd_open(pid))
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:  # no descriptor to spare: the job runs cold, not twice
+            self.end_group(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            self.cold(conn, request)
+            return
+        request.close()
+        job = Job(pid, conn, pidfd)
         self.jobs[pid] = job
         self.selector.register(job.pidfd, selectors.EVENT_READ, lambda _key: self.fork_ended(job))
         try:
@@ -375,9 +391,9 @@ class Starter:
                     key.data(key)
                 except Exception as exc:  # one job's trouble must not end the others'
                     log.warn(f"warm starter: {type(exc).__name__}: {exc}")
-            if not self.jobs and (self.stale or packages_stamp() != self.stamp):
+            if not self.jobs and self.stale():
                 log.info("warm starter: packages changed, starting again")
-                os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+                start_again()
 
 
 def python_settings(env: Mapping[str, str]) -> list[str]:
@@ -386,22 +402,24 @@ def python_settings(env: Mapping[str, str]) -> list[str]:
     return own + [name for name in env if name in ("LANG", "LANGUAGE") or name.startswith("LC_")]
 
 
-# The streams' encoding and errors this interpreter chose as it started, as a job's would (main).
-STDIO = (
-    getattr(sys.__stdout__, "encoding", None) or "utf-8",
-    getattr(sys.__stdout__, "errors", None) or "strict",
-)
+def start_again() -> NoReturn:
+    """Run this program anew, without Python and locale settings, as a job's new Python starts.
+
+    HTCondor passes jobs no environment; the new process makes its own choices as it starts.
+    """
+    settings = {*python_settings(os.environ), *APPLIED_IN_FORK}
+    env = {name: value for name, value in os.environ.items() if name not in settings}
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def main() -> None:
     """Listen on the pool's socket, with the run scripts' imports done, until stopped."""
-    # A job's new Python starts without the container's Python and locale settings (HTCondor
-    # passes jobs no environment): so does this one, which makes its choices as it starts. Without
-    # a locale Python chose C.UTF-8 (PEP 538) and said so in LC_CTYPE: that one is its own.
+    # Without a locale Python chose C.UTF-8 (PEP 538) and said so in LC_CTYPE: that one is its own
+    # (passed on to a new process, it would turn UTF-8 mode off there).
     settings = python_settings(os.environ) + [name for name in APPLIED_IN_FORK if name in os.environ]
     if settings and not (settings == ["LC_CTYPE"] and os.environ["LC_CTYPE"] == "C.UTF-8"):
-        env = {name: value for name, value in os.environ.items() if name not in settings}
-        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+        start_again()
+    stamp = packages_stamp()  # before the imports: an install during them is seen
     for fd in (0, 1, 2):  # so that no socket or job stream of ours is ever one of them
         try:
             os.fstat(fd)
@@ -418,19 +436,22 @@ def main() -> None:
         except ImportError:  # a component that needs it imports it (and says so) itself
             pass
     path = socket_path(os.environ)
-    path.unlink(missing_ok=True)
+    # Made under another name and renamed once listening: a job that finds the socket is answered.
+    staging = path.with_name(path.name + ".new")
+    staging.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)
-    listener.bind(str(path))
+    listener.bind(str(staging))
     os.umask(old)
     listener.listen(64)
+    staging.replace(path)
     # The master stops its daemons with SIGTERM (graceful) or SIGQUIT (fast); a reconfig has nothing to do here.
     for sig in (signal.SIGTERM, signal.SIGQUIT):
         signal.signal(sig, lambda *_: sys.exit(0))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     log.info(f"warm starter listening on {path}")
     try:
-        Starter(listener).serve()
+        Starter(listener, stamp).serve()
     finally:
         path.unlink(missing_ok=True)
 

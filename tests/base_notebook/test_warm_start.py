@@ -94,6 +94,11 @@ def wait_for_starter(container: Container) -> None:
     container.wait_for(lambda: container.python(READY).strip() == "True", "the warm starter, since the last install")
 
 
+@pytest.fixture(autouse=True)
+def starter_ready(container: Container) -> None:
+    wait_for_starter(container)
+
+
 def starter_pid(container: Container) -> str:
     """The warm starter's pid: the oldest process of its command (its forks have the same)."""
     return container.exec("pgrep", "-o", "-f", STARTER, check=False).stdout.strip()
@@ -102,7 +107,6 @@ def starter_pid(container: Container) -> str:
 def test_components_start_warm_where_htcondor_put_them_each_with_its_own_random_numbers(
     container: Container, tag: str
 ) -> None:
-    wait_for_starter(container)
     results = run(container, tag, WHERE)
     assert [r["x"] for r in results] == [0, 1, 2, 3]
     assert all(STARTER in r["parent"] for r in results), results

@@ -11,13 +11,14 @@ import signal
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
+import venv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from htc_entrypoint import warm_start
+from htc_entrypoint import pool, warm_start
 
 ROOT = Path(__file__).parents[2]
 ENTRYPOINT = ROOT / "entrypoint"
@@ -34,6 +35,9 @@ print(sys.stdout.line_buffering, sys.stderr.line_buffering, sys.flags)
 print([signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD)])
 print(sorted(m for m in sys.modules if m.startswith("htc_")), os.cpu_count(), getattr(os, "process_cpu_count", list)())
 """
+# A job's script that waits until the test lets it end.
+UNTIL_GO = "import os, time\nwhile not os.path.exists('go'):\n    time.sleep(0.01)\n"
+PACKAGES = "import sysconfig; print(sysconfig.get_path('purelib'))"
 
 
 def until(what: str, check: Callable[[], object], timeout: float = 10.0) -> None:
@@ -44,13 +48,13 @@ def until(what: str, check: Callable[[], object], timeout: float = 10.0) -> None
         time.sleep(0.01)
 
 
-def start(pool: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def start(pool_dir: Path, python: str = sys.executable) -> tuple[subprocess.Popen[bytes], Path]:
     """A warm starter of its own pool directory, as the master starts it (no standard streams)."""
-    (pool / "run").mkdir(parents=True)
+    (pool_dir / "run").mkdir(parents=True)
     # As the master's, in the image: no locale set (HTCondor passes jobs none either).
-    env = {"PATH": os.environ["PATH"], "HTC_POOL_DIR": str(pool), "STARTERS_OWN": "1", "PYTHONUNBUFFERED": "1"}
+    env = {"PATH": os.environ["PATH"], "HTC_POOL_DIR": str(pool_dir), "STARTERS_OWN": "1", "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "htc_entrypoint.warm_start"],
+        [python, "-m", "htc_entrypoint.warm_start"],
         cwd=ENTRYPOINT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -71,6 +75,27 @@ def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     server.send_signal(signal.SIGQUIT)
     assert server.wait(timeout=10) == 0
     assert not path.exists()
+
+
+@dataclass
+class OwnStarter:
+    server: subprocess.Popen[bytes]
+    path: Path  # its socket
+    python: str  # its Python, for the jobs to start warm
+    packages: str  # that Python's site-packages
+
+
+@pytest.fixture
+def own_starter(tmp_path: Path) -> Iterator[OwnStarter]:
+    """A starter of the test's own, in an environment of its own (an install there touches no other test's)."""
+    environment = tmp_path / "venv"
+    venv.create(environment, symlinks=True)
+    python = str(environment / "bin" / "python")
+    packages = subprocess.run([python, "-c", PACKAGES], capture_output=True, text=True, check=True).stdout.strip()
+    server, path = start(tmp_path / "pool", python)
+    yield OwnStarter(server, path, python, packages)
+    server.kill()
+    server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -119,22 +144,19 @@ def script(folder: Path, text: str, name: str = "job.py") -> str:
     return name
 
 
-def gone(pid: int) -> bool:
-    """Ended (a zombie counts: its parent has yet to reap it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+def probe(client: Path, starter: Path, folder: Path, python: str = sys.executable) -> tuple[str, str]:
+    """What PROBE prints run warm, and run cold."""
+    name = script(folder, PROBE, "probe.py")
+    run = {"cwd": folder, "env": JOB_ENV, "capture_output": True, "text": True, "check": True}
+    warm = subprocess.run([client, starter, python, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
+    cold = subprocess.run([python, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
+    assert warm.stderr == cold.stderr == ""
+    return warm.stdout, cold.stdout
 
 
 def test_a_job_sees_what_a_new_python_would_show_it(starter: Path, client: Path, tmp_path: Path) -> None:
-    name = script(tmp_path, PROBE, "probe.py")
-    run = {"cwd": tmp_path, "env": JOB_ENV, "capture_output": True, "text": True, "check": True}
-    cold = subprocess.run([sys.executable, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
-    warm = subprocess.run([client, starter, sys.executable, name, "a", "b"], **run, stdin=subprocess.DEVNULL)
-    assert warm.stdout == cold.stdout
-    assert warm.stderr == cold.stderr == ""
-    assert "STARTERS_OWN" not in warm.stdout
+    warm, cold = probe(client, starter, tmp_path)
+    assert warm == cold
 
 
 def test_exit_statuses_and_errors_are_pythons_own(starter: Path, client: Path, tmp_path: Path) -> None:
@@ -204,14 +226,14 @@ def test_a_job_killed_outright_takes_its_fork_and_the_forks_children_along(
     job.kill()  # as HTCondor's SIGKILL
     job.wait()
     for pid in map(int, (tmp_path / "pids").read_text().split()):
-        until(f"process {pid} is gone", lambda pid=pid: gone(pid))
+        until(f"process {pid} is gone", lambda pid=pid: not pool.alive(pid))
 
 
 def test_what_a_job_leaves_running_ends_with_it(starter: Path, client: Path, tmp_path: Path) -> None:
     name = script(tmp_path, "import subprocess\nprint(subprocess.Popen(['sleep', '60']).pid)\n")
     done = subprocess.run([client, starter, sys.executable, name], cwd=tmp_path, env=JOB_ENV, capture_output=True)
     left = int(done.stdout)
-    until(f"the job's child {left} is gone", lambda: gone(left))
+    until(f"the job's child {left} is gone", lambda: not pool.alive(left))
 
 
 def test_anything_but_a_script_of_the_starters_python_runs_cold(starter: Path, client: Path, tmp_path: Path) -> None:
@@ -254,42 +276,45 @@ def listening_since(path: Path) -> int | None:
         return None
 
 
-def test_after_an_install_the_starter_starts_again_with_the_new_packages(tmp_path: Path, client: Path) -> None:
-    server, path = start(tmp_path / "pool")
+def test_after_an_install_the_starter_starts_again_with_the_new_packages(
+    own_starter: OwnStarter, client: Path, tmp_path: Path
+) -> None:
     name = script(tmp_path, "import os\nprint(os.getppid())\n")
 
     def parent() -> int:
         """The pid of the process that ran a job's script: the starter's, or the job's own."""
-        argv = [client, path, sys.executable, name]
+        argv = [client, own_starter.path, own_starter.python, name]
         return int(subprocess.run(argv, cwd=tmp_path, env=JOB_ENV, capture_output=True, check=True).stdout)
 
-    packages = sysconfig.get_path("purelib")
+    packages = own_starter.packages
     # An install while a fork runs: jobs start cold until that fork ends, then the starter starts again.
-    busy = Job(path, tmp_path, [sys.executable, script(tmp_path, "import time\ntime.sleep(2)\n", "busy.py")])
+    busy = Job(own_starter.path, tmp_path, [own_starter.python, script(tmp_path, UNTIL_GO, "busy.py")])
     busy.reply()
-    first = listening_since(path)
+    first = listening_since(own_starter.path)
     os.utime(packages)  # as an install does, adding or removing folders there
     assert parent() == os.getpid()  # run by the job's program itself: the test's child
+    (tmp_path / "go").touch()
     assert os.WEXITSTATUS(busy.reply()) == 0
-    until("the starter starts again", lambda: listening_since(path) not in (None, first))
-    assert parent() == server.pid
+    until("the starter starts again", lambda: listening_since(own_starter.path) not in (None, first))
+    assert parent() == own_starter.server.pid
     # An install while it is idle: it starts again on its own, before the next job comes.
-    second = listening_since(path)
+    second = listening_since(own_starter.path)
     os.utime(packages)
-    until("the idle starter starts again", lambda: listening_since(path) not in (None, second))
-    assert parent() == server.pid
-    server.kill()
+    until("the idle starter starts again", lambda: listening_since(own_starter.path) not in (None, second))
+    assert parent() == own_starter.server.pid
+    warm, cold = probe(client, own_starter.path, tmp_path, own_starter.python)  # started as the first time
+    assert warm == cold
 
 
-def test_a_starter_that_dies_takes_its_forks_along(tmp_path: Path, client: Path) -> None:
-    server, path = start(tmp_path / "pool")
-    name = script(tmp_path, "import os, time\nopen(f'pid-{os.getpid()}', 'w').close()\ntime.sleep(1)\nprint('done')\n")
-    job = subprocess.Popen([client, path, sys.executable, name], cwd=tmp_path, env=JOB_ENV, stdout=subprocess.PIPE)
+def test_a_starter_that_dies_takes_its_forks_along(own_starter: OwnStarter, client: Path, tmp_path: Path) -> None:
+    name = script(tmp_path, "import os\nopen(f'pid-{os.getpid()}', 'w').close()\n" + UNTIL_GO + "print('done')\n")
+    argv = [client, own_starter.path, own_starter.python, name]
+    job = subprocess.Popen(argv, cwd=tmp_path, env=JOB_ENV, stdout=subprocess.PIPE)
     until("the job runs", lambda: list(tmp_path.glob("pid-*")))
     fork = int(next(tmp_path.glob("pid-*")).name.split("-")[1])
-    server.kill()
-    server.wait()
-    until(f"the fork {fork} is gone", lambda: gone(fork))
+    own_starter.server.kill()
+    until(f"the fork {fork} is gone", lambda: not pool.alive(fork))
+    (tmp_path / "go").touch()
     out, _ = job.communicate(timeout=30)
     assert (job.returncode, out) == (0, b"done\n")  # run again by the job's program, cold
     assert len(list(tmp_path.glob("pid-*"))) == 2
