@@ -64,10 +64,11 @@ def prepare(state: Path) -> None:
 
 
 def master_env(env: Mapping[str, str], state: Path, config: Path = CONFIG) -> dict[str, str]:
-    """The environment of condor_master: the pool's config, and the container's CPUs and memory."""
+    """The environment of condor_master: the pool's config, its start time, the container's CPUs and memory."""
     menv = dict(env)
     menv["CONDOR_CONFIG"] = str(config)
     menv["HTC_POOL_DIR"] = str(state)
+    menv["HTC_MASTER_STARTED"] = str(int(time.time()))  # the personal pool's claims, see its config
     if not condor_env.is_set(env, "NUM_CPUS"):
         menv["_CONDOR_NUM_CPUS"] = str(resources.cpus())
     if not condor_env.is_set(env, "MEMORY"):

@@ -281,12 +281,10 @@ class Starter:
         self.selector.register(listener, selectors.EVENT_READ, self.accept)
         self.jobs: dict[int, Job] = {}
         self.stamp = stamp  # the packages' as this process started
-        self.changed = False
 
     def stale(self) -> bool:
         """Packages installed since this process started: a new interpreter would see them."""
-        self.changed = self.changed or packages_stamp() != self.stamp
-        return self.changed
+        return packages_stamp() != self.stamp
 
     def accept(self, _key: selectors.SelectorKey) -> None:
         """A job's program connected: fork its Python, or tell it to run cold."""
