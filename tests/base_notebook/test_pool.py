@@ -78,6 +78,6 @@ def test_claims_are_kept_a_second_except_in_the_schedds_first_seconds(containers
     # held the next map until that pass. Given back, the next map is matched at once.
     box = containers.start(wait="healthy")
     since, kept = kept_idle(box)
-    assert since < 12 and kept == 0, (since, kept)
-    box.wait_for(lambda: kept_idle(box)[0] >= 12, "a submission 12 s after the master's start")
+    assert since < 10 and kept == 0, (since, kept)
+    box.wait_for(lambda: kept_idle(box)[0] >= 10, "a submission 10 s after the master's start")
     assert kept_idle(box)[1] == 1
