@@ -161,7 +161,7 @@ class Container:
         return done.stdout.strip().splitlines()
 
     def pids(self, name: str) -> list[str]:
-        """The pids of the processes whose command name is `name` (the image has no pgrep)."""
+        """The pids of the processes whose command name is `name`."""
         out = self.exec(
             "sh", "-c", f'for p in /proc/[0-9]*; do [ "$(cat $p/comm)" = {name} ] && echo ${{p#/proc/}}; done; true'
         )

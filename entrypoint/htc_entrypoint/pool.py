@@ -11,6 +11,10 @@ from pathlib import Path
 from . import condor_env, log, resources, users
 
 CONFIG = Path(os.environ.get("HTC_POOL_CONFIG", "/etc/condor/personal-pool.conf"))
+# The personal pool's jobs keep no claim idle until this time (epoch seconds): the schedd's first
+# pass over idle claims comes 10 s after it starts (see personal-pool.conf's transform).
+CLAIMS_KEPT_FROM = "HTC_CLAIMS_KEPT_FROM"
+CLAIMS_KEPT_AFTER = 10
 SUBDIRS = ("lock", "log", "run", "spool", "execute", "cred_dir", "passwords.d", "tokens.d")
 PRIVATE = ("cred_dir", "passwords.d", "tokens.d")
 READY_TIMEOUT = 120.0
@@ -64,11 +68,11 @@ def prepare(state: Path) -> None:
 
 
 def master_env(env: Mapping[str, str], state: Path, config: Path = CONFIG) -> dict[str, str]:
-    """The environment of condor_master: the pool's config, its start time, the container's CPUs and memory."""
+    """The environment of condor_master: the pool's config, when it keeps claims, the container's CPUs and memory."""
     menv = dict(env)
     menv["CONDOR_CONFIG"] = str(config)
     menv["HTC_POOL_DIR"] = str(state)
-    menv["HTC_MASTER_STARTED"] = str(int(time.time()))  # the personal pool's claims, see its config
+    menv[CLAIMS_KEPT_FROM] = str(int(time.time()) + CLAIMS_KEPT_AFTER)
     if not condor_env.is_set(env, "NUM_CPUS"):
         menv["_CONDOR_NUM_CPUS"] = str(resources.cpus())
     if not condor_env.is_set(env, "MEMORY"):
