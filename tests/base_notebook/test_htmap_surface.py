@@ -368,6 +368,42 @@ def test_maps_are_released_at_submission_unless_the_user_holds_them(container: C
     assert out["asked_released"] == 2
 
 
+LATE_RELEASE = """
+import json
+import htmap
+
+def double(x):
+    return 2 * x
+
+m = htmap.map(double, range(2), tag=T)
+list(m)
+# The order the schedd once wrote (patch-htmap): each job's "released" event after its end.
+events = m._map_dir / "events"
+blocks = [b + "...\\n" for b in events.read_text().split("...\\n") if b]
+released = [b for b in blocks if b.startswith("013 ")]
+events.write_text("".join([b for b in blocks if b not in released] + released))
+(m._map_dir / "map_state").unlink()
+print(json.dumps(len(released)))
+"""
+
+LOADED = """
+import json
+import htmap
+
+m = htmap.load(T)
+out = {"statuses": [s.name for s in m.component_statuses], "results": [m.get(i, timeout=10) for i in range(2)]}
+m.remove()
+print(json.dumps(out))
+"""
+
+
+def test_a_release_written_after_the_jobs_end_leaves_them_done(container: Container, tag: str) -> None:
+    assert run(container, tag, LATE_RELEASE) == 2
+    # A later process rebuilds the map's state from its event log.
+    out = run(container, tag, LOADED)
+    assert out == {"statuses": ["COMPLETED", "COMPLETED"], "results": [0, 2]}
+
+
 CLI_MAPS = """
 import json, sys, time
 from pathlib import Path
