@@ -238,9 +238,17 @@ def event_words(kind: str, fields: Mapping[str, Any]) -> str | None:
 
 
 def timeline(events: Iterable[tuple[str, float, Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    """A job's events, (kind, time, fields) in log order, as timeline lines: when and what."""
+    """A job's events, (kind, time, fields) in log order, as timeline lines: when and what.
+
+    A release with no hold before it is HTMap's at submission (patch-htmap), not the user's.
+    """
     lines = []
+    held = False
     for kind, when, fields in events:
+        if kind == "JOB_RELEASED" and not held:
+            continue
+        if kind in ("JOB_HELD", "JOB_RELEASED"):
+            held = kind == "JOB_HELD"
         words = event_words(kind, fields)
         if words is not None:
             lines.append({"time": float(when), "what": words})

@@ -433,8 +433,10 @@ def test_the_cli(container: Container, tag: str) -> None:
     slow, fragile = f"{tag}-slow", f"{tag}-fragile"
     assert run(container, tag, CLI_MAPS).startswith("FileNotFoundError")
 
-    table = htmap_cli(container, "status", "--no-color").stdout
+    status = htmap_cli(container, "status", "--no-color")
+    table = status.stdout
     assert table.split()[:2] == ["Tag", "HELD"] and slow in table and fragile in table
+    assert "Loading map" not in status.stderr, status.stderr  # no spinner off a terminal
     as_json = json.loads(htmap_cli(container, "status", "--format", "json", "--no-meta").stdout)
     assert as_json[fragile]["component_status_counts"]["errored"] == 1
 

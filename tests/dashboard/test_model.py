@@ -151,6 +151,7 @@ def test_why_an_idle_job_does_not_start_in_plain_words() -> None:
 def test_a_jobs_story_from_its_events_and_ad() -> None:
     events = [
         ("SUBMIT", 10.0, {}),
+        ("JOB_RELEASED", 10.1, {}),  # HTMap's at submission: not shown
         ("EXECUTE", 11.0, {"SlotName": "slot1_1@exec1", "ExecuteHost": "<1.2.3.4:9618?alias=exec1&x>"}),
         ("IMAGE_SIZE", 12.0, {"Size": 150}),
         ("JOB_HELD", 13.0, {"HoldReasonCode": 26, "HoldReason": "memory"}),
