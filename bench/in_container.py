@@ -76,6 +76,12 @@ def claims_kept_from() -> int:
     raise SystemExit("no condor_master with HTC_CLAIMS_KEPT_FROM in this container")
 
 
+def past_first_seconds() -> dict[str, list[float]]:
+    """Wait out the pool's first seconds (no claim is kept idle there): the next figures measure a pool in use."""
+    time.sleep(max(0.0, claims_kept_from() - time.time()))
+    return {}
+
+
 def turnaround_cold() -> dict[str, list[float]]:
     """Sequential /bin/true jobs with no idle claim left: each needs a new match.
 

@@ -240,12 +240,17 @@ def event_words(kind: str, fields: Mapping[str, Any]) -> str | None:
 def timeline(events: Iterable[tuple[str, float, Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """A job's events, (kind, time, fields) in log order, as timeline lines: when and what.
 
-    A release with no hold before it is HTMap's at submission (patch-htmap), not the user's.
+    A release with no hold before it, in the first seconds after the submission, is HTMap's own
+    (patch-htmap submits on hold and releases at once); a later one released a job submitted
+    on hold.
     """
     lines = []
     held = False
+    submitted = None
     for kind, when, fields in events:
-        if kind == "JOB_RELEASED" and not held:
+        if kind == "SUBMIT":
+            submitted = float(when)
+        if kind == "JOB_RELEASED" and not held and submitted is not None and float(when) - submitted < 10:
             continue
         if kind in ("JOB_HELD", "JOB_RELEASED"):
             held = kind == "JOB_HELD"

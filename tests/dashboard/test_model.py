@@ -160,6 +160,11 @@ def test_a_jobs_story_from_its_events_and_ad() -> None:
         ("JOB_TERMINATED", 16.0, {"TerminatedNormally": True, "ReturnValue": 3}),
         ("JOB_ABORTED", 17.0, {"Reason": "via condor_rm"}),
     ]
+    # A job submitted on hold, released a minute later: shown.
+    assert [line["what"] for line in model.timeline([("SUBMIT", 0.0, {}), ("JOB_RELEASED", 60.0, {})])] == [
+        "submitted",
+        "released",
+    ]
     ad = {
         "JobStatus": 4,
         "JobBatchName": "Simulation1",
