@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from tests.base_notebook.test_htmap_surface import htmap_cli
 from tests.containers import Container, Containers, docker
 from tests.site_pool import ACCESS_POINT_READY, EXECUTE_NODES, Site
 
@@ -75,38 +76,85 @@ def test_the_dashboard_shows_the_sites_machines_and_this_schedds_jobs(access_poi
 
 
 # A chunked map at the site: 4 jobs of 6 items in containers on nodes that share nothing with
-# the notebook; item 7 fails, the others print and send back a file.
+# the notebook. Item 7 fails until the notebook's fix.txt (sent with every job) says "fixed"; item
+# 23's input file is missing at first, which holds its job (items 18 to 23).
 CHUNKED = """
 import json
 from pathlib import Path
 import htcondor2
 import htmap
+from htc_dashboard.widget import counts_of
+
+fix, late = Path("fix.txt").absolute(), Path("late.txt").absolute()
+fix.write_text("broken")
 
 def item(x):
-    if x == 7:
+    if x == 7 and Path("fix.txt").read_text() != "fixed":
         raise ValueError("item 7 fails")
     Path(f"out-{x}.txt").write_text(f"{x} was here")
     htmap.transfer_output_files(f"out-{x}.txt")
     print(f"item {x}")
     return 3 * x
 
-m = htmap.map(item, range(24), tag="ChunkedAtTheSite", chunksize=6)
-m.wait(timeout=600, errors_ok=True)
-out = {"errors": sorted(m.errors), "message": m.get_err(7).exception_msg, "stdout": m.stdout[20].strip()}
-out["file"] = (m.output_files[20] / "out-20.txt").read_text()
-out["results"] = [m.get(x) for x in range(24) if x != 7]
+options = htmap.MapOptions(fixed_input_files=[fix.as_posix()], input_files=[[]] * 23 + [[late.as_posix()]])
+m = htmap.map(item, range(24), tag="ChunkedAtTheSite", chunksize=6, map_options=options)
+m.wait(timeout=600, errors_ok=True, holds_ok=True)
+out = {"errors": sorted(m.errors), "message": m.get_err(7).exception_msg, "stdout": m.stdout[14].strip()}
+out["held"] = sorted(m.holds)
+out["hold_reasons"] = sorted({(h.code, late.as_posix() in h.reason) for h in m.holds.values()})
+out["file"] = (m.output_files[5] / "out-5.txt").read_text()
+out["widget"] = counts_of(m)
+print(json.dumps(out))
+"""
+# Then the fix, the late file, a release of the held job and a rerun of the errored item.
+MENDED = """
+import json
+from pathlib import Path
+import htcondor2
+import htmap
+
+Path("fix.txt").write_text("fixed")
+Path("late.txt").write_text("here")
+m = htmap.load("ChunkedAtTheSite")
+m.release()
+m.rerun(m.errors)
+out = {"results": list(m), "file": (m.output_files[20] / "out-20.txt").read_text()}
 ads = htcondor2.Schedd().history('JobBatchName == "ChunkedAtTheSite"', ["WantContainer"])
 out["jobs"] = [str(ad["WantContainer"]) for ad in ads]
 print(json.dumps(out))
 """
 
 
-def test_a_chunked_map_runs_per_item_at_the_site(access_point: Container) -> None:
+def map_counts(box: Container, tag: str) -> tuple[dict[str, int], dict[str, int]]:
+    """A map's items per state (those with any) as the dashboard and the htmap CLI show them."""
+    (shown,) = [m for m in box.get_json("/htcondor/state.json")["maps"] if m["tag"] == tag]
+    status = json.loads(htmap_cli(box, "status", "--format", "json", "--no-meta").stdout)
+    cli = status[tag]["component_status_counts"]
+    return {k: n for k, n in shown["counts"].items() if n}, {k: n for k, n in cli.items() if n}
+
+
+def test_a_chunked_map_is_per_item_at_the_site_and_loads_after_a_restart(access_point: Container) -> None:
     out = json.loads(access_point.python(CHUNKED).splitlines()[-1])
     assert out["errors"] == [7] and out["message"] == "ValueError: item 7 fails"
-    assert (out["stdout"], out["file"]) == ("item 20", "20 was here")
-    assert out["results"] == [3 * x for x in range(24) if x != 7]
-    assert out["jobs"] == ["True"] * 4
+    assert out["held"] == list(range(18, 24)) and out["hold_reasons"] == [[13, True]], out
+    assert (out["stdout"], out["file"]) == ("item 14", "5 was here")
+    expected = {"completed": 17, "errored": 1, "held": 6}
+    assert {state: n for state, n in out["widget"].items() if n} == expected, out["widget"]
+    assert map_counts(access_point, "ChunkedAtTheSite") == (expected, expected)
+    mended = json.loads(access_point.python(MENDED).splitlines()[-1])
+    assert mended["results"] == [3 * x for x in range(24)] and mended["file"] == "20 was here"
+    assert mended["jobs"] == ["True"] * 5  # the 4 chunks (one held, then released) and the rerun
+    assert htmap_cli(access_point, "stdout", "ChunkedAtTheSite", "7").stdout.strip() == "item 7"
+    # The access point restarts (its schedd too: the last test of this module to use it); the
+    # map loads from its event log alone.
+    docker("restart", access_point.cid)
+    access_point.wait_for(
+        lambda: access_point.logs().count(ACCESS_POINT_READY) == 2, "the access point ready after the restart"
+    )
+    access_point.exec("sh", "-c", "rm ~/.htmap/maps/*/map_state")
+    load = "import htmap\nm = htmap.load('ChunkedAtTheSite')\nprint(list(m) == [3 * x for x in range(24)], m.is_done)"
+    assert access_point.python(load).split() == ["True", "True"]
+    assert map_counts(access_point, "ChunkedAtTheSite") == ({"completed": 24}, {"completed": 24})
 
 
 WRONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb3Z5YW5Ac2l0ZSIsImlzcyI6InNpdGUifQ.bm90LXNpZ25lZA"  # noqa: S105

@@ -34,6 +34,13 @@ def machine(_):
 
 print(sorted(set(htmap.map(machine, range(20)))))
 """
+# A chunked map through the site's schedd: 20 items in 4 jobs (from the map's event log).
+CHUNKED = """
+import htcondor2, htmap
+m = htmap.map(lambda x: x + 1, range(20), tag="ChunkedThroughTheSite", chunksize=5)
+events = htcondor2.JobEventLog(str(m._map_dir / "events")).events(0)
+print(list(m) == list(range(1, 21)), len([e for e in events if e.type is htcondor2.JobEventType.SUBMIT and e.proc >= 0]))
+"""
 ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
 # Site mode is the entrypoint's and the pool's: base's layers in every image. A flavour's own
 # packages at a site: scipy's test at a site that shares nothing.
@@ -56,6 +63,7 @@ def notebook(base_site: Site, module_containers: Containers) -> Container:
 def test_map_runs_on_the_execute_nodes(notebook: Container) -> None:
     notebook.wait_for_log(f"and schedd '{SCHEDD}' answer")
     assert notebook.python(HOSTNAMES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
+    assert notebook.python(CHUNKED).splitlines()[-1].split() == ["True", "4"]
 
 
 def test_condor_q_shows_the_site_queue_and_no_daemon_runs_here(notebook: Container) -> None:
@@ -199,6 +207,7 @@ def test_map_runs_at_a_site_of_older_htcondor(older_site_notebook: Container) ->
     assert {"DaemonMaster", "Collector", "Negotiator", "Scheduler", "Machine"} <= {kind for kind, _ in daemons}, ads
     assert all(version.startswith(f"$CondorVersion: {CONDOR23_VERSION} ") for _, version in daemons), ads
     assert older_site_notebook.python(MACHINES).splitlines()[-1] == str(sorted(EXECUTE_NODES))
+    assert older_site_notebook.python(CHUNKED).splitlines()[-1].split() == ["True", "4"]
 
 
 def test_wrong_token_at_a_site_of_older_htcondor_is_one_clear_line(older_site: Site, containers: Containers) -> None:
