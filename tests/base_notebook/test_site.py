@@ -39,7 +39,8 @@ CHUNKED = """
 import htcondor2, htmap
 m = htmap.map(lambda x: x + 1, range(20), tag="ChunkedThroughTheSite", chunksize=5)
 events = htcondor2.JobEventLog(str(m._map_dir / "events")).events(0)
-print(list(m) == list(range(1, 21)), len([e for e in events if e.type is htcondor2.JobEventType.SUBMIT and e.proc >= 0]))
+jobs = [e for e in events if e.type is htcondor2.JobEventType.SUBMIT and e.proc >= 0]
+print(list(m) == list(range(1, 21)), len(jobs))
 """
 ANSWER = f"remote mode: collector 'cm' and schedd '{SCHEDD}' answer"
 # Site mode is the entrypoint's and the pool's: base's layers in every image. A flavour's own
