@@ -4,7 +4,8 @@ _htmap_run.py starts it when its argument is a chunk ("3-9,12-12": inclusive ran
 is run as HTMap runs a component: its own stdout and stderr, its output (the result, or its error
 with its own traceback), its output files. The items' inputs come in zip files (chunk-N.zip, a
 member N.in per item) and their outputs go out in one tar file, each item's members written as
-it finishes: a file per item would cost more than a trivial item's run on both sides.
+it finishes: a file per item would cost more than a trivial item's run on both sides. An empty
+stream has no member (half a trivial item's archive).
 """
 
 import io
@@ -109,6 +110,7 @@ def run_chunk(run: ModuleType, spec: str) -> None:
     node_info = run.get_node_info()
     run.print_node_info(node_info)
     scratch_dir = Path.cwd()
+    transfer_dir = scratch_dir / run.USER_TRANSFER_DIR
     items = items_of(spec)
     print(f"Running {len(items)} items: {spec}", flush=True)
     inputs = {
@@ -151,10 +153,22 @@ def run_chunk(run: ModuleType, spec: str) -> None:
             run.save_objects([status, result_or_error], output)
             add(tar, f"{OUTPUTS}/{item}.out", output.getvalue())
             for stream, text in zip(("stdout", "stderr"), texts, strict=True):
-                add(tar, f"{LOGS}/{item}.{stream}", text)
-            files = scratch_dir / run.USER_TRANSFER_DIR / str(item)
-            if files.exists():
-                tar.add(files, f"{OUTPUT_FILES}/{item}")
-                shutil.rmtree(files)
-            tar.fileobj.flush()  # type: ignore[union-attr]
+                if text:
+                    add(tar, f"{LOGS}/{item}.{stream}", text)
+            # An item that sent files with htmap.transfer_output_files imported htmap: its files
+            # go into the archive at once, so that the job's disk holds one item's. What else is
+            # left in the transfer folder (a subprocess's, say) goes in at the end. (Looking for
+            # every item's folder took 0.15 ms an item, as long as a trivial item's whole run.)
+            if "htmap" in sys.modules:
+                send_output_files(tar, transfer_dir, str(item))
+        for left in sorted(os.listdir(transfer_dir)) if transfer_dir.exists() else []:
+            send_output_files(tar, transfer_dir, left)
     print(f"Finished {len(items)} items", flush=True)
+
+
+def send_output_files(tar: tarfile.TarFile, transfer_dir: Path, item: str) -> None:
+    """An item's output files, if it has any, into the archive and off the job's disk."""
+    files = transfer_dir / item
+    if files.exists():
+        tar.add(files, f"{OUTPUT_FILES}/{item}")
+        shutil.rmtree(files)

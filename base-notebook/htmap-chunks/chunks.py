@@ -6,9 +6,9 @@ apply to each of its items). What differs is the submission (one job per chunk, 
 run/_htmap_run_chunk.py) and the storage: creating a file costs about 1 ms here, more than a
 trivial item's whole run, so a chunked map keeps its items' inputs in one zip file per chunk
 (inputs/chunk-FIRST.zip) and each job's outputs, stdout and stderr in one tar file
-(outputs/chunk-CLUSTER.PROC.tar), read by member. An item's output files are unpacked into
-output_files/ as HTMap has them. The chunk size is saved in the map's directory (absent: 1,
-every map made before chunks), so that a rerun submits the same way.
+(outputs/chunk-CLUSTER.PROC.tar; an empty stream has no member), read by member. An item's
+output files are unpacked into output_files/ as HTMap has them. The chunk size is saved in the
+map's directory (absent: 1, every map made before chunks), so that a rerun submits the same way.
 """
 
 import gzip
@@ -188,8 +188,12 @@ def item_output(found: "Map", item: int, kind: str) -> io.BytesIO | None:
     job = item_jobs(found._state).get(item)
     if job is None:
         raise FileNotFoundError(f"no output yet for item {item} of map {found.tag}")
-    folder = OUTPUTS if kind == names.OUTPUT_EXT else LOGS
-    return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{folder}/{item}.{kind}"))
+    if kind == names.OUTPUT_EXT:
+        return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{OUTPUTS}/{item}.{kind}"))
+    try:
+        return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{LOGS}/{item}.{kind}"))
+    except FileNotFoundError:  # an empty stream has no member
+        return io.BytesIO()
 
 
 def chunked(

@@ -16,7 +16,7 @@ import traceback
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -201,3 +201,39 @@ def test_a_function_that_does_not_load_is_each_items_error_made_once(chunks: Mod
     assert {e.exception_msg for e in errors} == {"ModuleNotFoundError: No module named 'missing'"}
     assert [e.component for e in errors] == list(range(300))
     assert len({len(members[f"logs/{x}.stderr"]) for x in range(300)}) == 1  # the traceback does not grow
+
+
+def quiet_or_sending(x: int) -> int:
+    """A mapped function: item 0 prints, item 1 is silent, items 2 and 3 send files (the one before gone)."""
+    if x == 0:
+        print("zero")
+    if x >= 2:
+        assert not Path("_htmap_user_transfer", str(x - 1)).exists()
+        files = Path("_htmap_user_transfer", str(x))
+        files.mkdir(parents=True)
+        (files / "f.txt").write_text(str(x))
+    return x
+
+
+def test_an_items_empty_streams_have_no_member_and_read_as_empty(chunks: ModuleType, tmp_path: Path) -> None:
+    members = run_in(tmp_path, chunks, stub_run(lambda: quiet_or_sending), "0-1")
+    assert sorted(members) == ["logs/0.stdout", "outputs/0.out", "outputs/1.out"]
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "_htmap_chunk.tar").rename(chunks.output_archive(tmp_path, (7, 0)))
+    found = SimpleNamespace(_chunksize=2, _state=SimpleNamespace(), _map_dir=tmp_path, tag="t")
+    chunks.item_jobs(found._state).update({0: (7, 0), 1: (7, 0)})
+    assert chunks.item_output(found, 0, "stdout").read() == b"zero\n"
+    assert chunks.item_output(found, 1, "stdout").read() == chunks.item_output(found, 1, "stderr").read() == b""
+    assert pickle.load(chunks.item_output(found, 1, "out")) == "OK"  # noqa: S301 (the test's own)
+    chunks.item_jobs(found._state)[2] = (7, 0)  # not in that job: its output is missing, not empty
+    with pytest.raises(FileNotFoundError, match=r"has no outputs/2\.out"):
+        chunks.item_output(found, 2, "out")
+
+
+def test_an_item_of_htmaps_sends_its_files_before_the_next_runs(
+    chunks: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "htmap", ModuleType("htmap"))  # the function imported htmap to send files
+    members = run_in(tmp_path, chunks, stub_run(lambda: quiet_or_sending), "2-4")
+    assert [members[f"output_files/{x}/f.txt"] for x in (2, 3, 4)] == [b"2", b"3", b"4"]
+    assert not (tmp_path / "_htmap_user_transfer" / "4").exists()
