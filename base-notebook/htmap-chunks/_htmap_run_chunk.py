@@ -3,9 +3,9 @@
 _htmap_run.py starts it when its argument is a chunk ("3-9,12-12": inclusive ranges). Each item
 is run as HTMap runs a component: its own stdout and stderr, its output (the result, or its error
 with its own traceback), its output files. The items' inputs come in zip files (chunk-N.zip, a
-member N.in per item) and their outputs go out in one tar file, each item's members written as
-it finishes: a file per item would cost more than a trivial item's run on both sides. An empty
-stream has no member (half a trivial item's archive).
+member N.in per item) and their outputs go out in one tar file, each item's members added (through
+the file's buffer) as it finishes: a file per item would cost more than a trivial item's run on
+both sides. An empty stream has no member (half a trivial item's archive).
 """
 
 import io
@@ -169,6 +169,6 @@ def run_chunk(run: ModuleType, spec: str) -> None:
 def send_output_files(tar: tarfile.TarFile, transfer_dir: Path, item: str) -> None:
     """An item's output files, if it has any, into the archive and off the job's disk."""
     files = transfer_dir / item
-    if files.exists():
+    if files.is_dir():  # what htmap.transfer_output_files makes; anything else is not sent
         tar.add(files, f"{OUTPUT_FILES}/{item}")
         shutil.rmtree(files)

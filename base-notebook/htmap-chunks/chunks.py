@@ -115,8 +115,15 @@ class Archive:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.members: dict[str, tuple[int, int]] = {}
+        end = path.stat().st_size
         with tarfile.open(path) as tar:
-            self.members = {m.name: (m.offset_data, m.size) for m in tar if m.isfile()}
+            try:
+                for m in tar:
+                    if m.isfile() and m.offset_data + m.size <= end:
+                        self.members[m.name] = (m.offset_data, m.size)
+            except tarfile.ReadError:  # cut short (a job that ended with os._exit): its whole members
+                pass
         self.fd = os.open(path, os.O_RDONLY)
 
     def read(self, name: str) -> bytes:
@@ -188,12 +195,12 @@ def item_output(found: "Map", item: int, kind: str) -> io.BytesIO | None:
     job = item_jobs(found._state).get(item)
     if job is None:
         raise FileNotFoundError(f"no output yet for item {item} of map {found.tag}")
+    outputs = archive(output_archive(found._map_dir, job))
     if kind == names.OUTPUT_EXT:
-        return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{OUTPUTS}/{item}.{kind}"))
-    try:
-        return io.BytesIO(archive(output_archive(found._map_dir, job)).read(f"{LOGS}/{item}.{kind}"))
-    except FileNotFoundError:  # an empty stream has no member
-        return io.BytesIO()
+        return io.BytesIO(outputs.read(f"{OUTPUTS}/{item}.{kind}"))
+    if f"{LOGS}/{item}.{kind}" not in outputs.members and f"{OUTPUTS}/{item}.out" in outputs.members:
+        return io.BytesIO()  # the item ran: an empty stream has no member
+    return io.BytesIO(outputs.read(f"{LOGS}/{item}.{kind}"))
 
 
 def chunked(

@@ -201,8 +201,8 @@ def map_view(
 QUIET_EVENTS = {"IMAGE_SIZE", "FILE_TRANSFER", "JOB_AD_INFORMATION", "ATTRIBUTE_UPDATE", "RESERVE_SPACE"}
 TAIL_BYTES = 2000
 # HTMap's own release of a job it submitted on hold (patch-htmap) comes within a second; a
-# user's release of a job submitted on hold comes later than this.
-SUBMIT_RELEASE_S = 10
+# release later than this after the submission is taken to be a user's.
+OWN_RELEASE_WITHIN = 10.0
 
 
 def slot_name(host: str) -> str:
@@ -243,7 +243,7 @@ def event_words(kind: str, fields: Mapping[str, Any]) -> str | None:
 def timeline(events: Iterable[tuple[str, float, Mapping[str, Any]]]) -> list[dict[str, Any]]:
     """A job's events, (kind, time, fields) in log order, as timeline lines: when and what.
 
-    A release with no hold before it within SUBMIT_RELEASE_S of the submission is HTMap's own.
+    A release with no hold before it within OWN_RELEASE_WITHIN of the submission is HTMap's own.
     """
     lines = []
     held = False
@@ -251,7 +251,12 @@ def timeline(events: Iterable[tuple[str, float, Mapping[str, Any]]]) -> list[dic
     for kind, when, fields in events:
         if kind == "SUBMIT":
             submitted = float(when)
-        if kind == "JOB_RELEASED" and not held and submitted is not None and float(when) - submitted < SUBMIT_RELEASE_S:
+        if (
+            kind == "JOB_RELEASED"
+            and not held
+            and submitted is not None
+            and float(when) - submitted < OWN_RELEASE_WITHIN
+        ):
             continue
         if kind in ("JOB_HELD", "JOB_RELEASED"):
             held = kind == "JOB_HELD"

@@ -189,7 +189,7 @@ def test_each_item_of_a_job_has_its_own_result_error_streams_and_files(chunks: M
     assert members["logs/0.stdout"] == b"out 0\nsub 0\n" and members["logs/0.stderr"] == b"err 0\n"
     assert members["logs/1.stderr"].startswith(b"err 1\nTraceback") and b"ValueError: one" in members["logs/1.stderr"]
     assert members["output_files/3/f.txt"] == b"3"
-    assert not (tmp_path / "_htmap_user_transfer" / "3").exists()  # sent: the job's disk stays small
+    assert not (tmp_path / "_htmap_user_transfer" / "3").exists()  # sent at the job's end (htmap not imported)
 
 
 def test_a_function_that_does_not_load_is_each_items_error_made_once(chunks: ModuleType, tmp_path: Path) -> None:
@@ -204,9 +204,12 @@ def test_a_function_that_does_not_load_is_each_items_error_made_once(chunks: Mod
 
 
 def quiet_or_sending(x: int) -> int:
-    """A mapped function: item 0 prints, item 1 is silent, items 2 and 3 send files (the one before gone)."""
+    """A mapped function: 0 prints, 1 is silent and leaves a plain file among the sent folders, 2 and up send files."""
     if x == 0:
         print("zero")
+    if x == 1:
+        Path("_htmap_user_transfer").mkdir()
+        Path("_htmap_user_transfer", "notes.txt").write_text("not an item's folder: not sent")
     if x >= 2:
         assert not Path("_htmap_user_transfer", str(x - 1)).exists()
         files = Path("_htmap_user_transfer", str(x))
@@ -225,9 +228,10 @@ def test_an_items_empty_streams_have_no_member_and_read_as_empty(chunks: ModuleT
     assert chunks.item_output(found, 0, "stdout").read() == b"zero\n"
     assert chunks.item_output(found, 1, "stdout").read() == chunks.item_output(found, 1, "stderr").read() == b""
     assert pickle.load(chunks.item_output(found, 1, "out")) == "OK"  # noqa: S301 (the test's own)
-    chunks.item_jobs(found._state)[2] = (7, 0)  # not in that job: its output is missing, not empty
-    with pytest.raises(FileNotFoundError, match=r"has no outputs/2\.out"):
-        chunks.item_output(found, 2, "out")
+    chunks.item_jobs(found._state)[2] = (7, 0)  # not in that job: its output and streams are missing, not empty
+    for kind, member in (("out", "outputs/2.out"), ("stdout", "logs/2.stdout")):
+        with pytest.raises(FileNotFoundError, match=f"has no {member}"):
+            chunks.item_output(found, 2, kind)
 
 
 def test_an_item_of_htmaps_sends_its_files_before_the_next_runs(
@@ -237,3 +241,14 @@ def test_an_item_of_htmaps_sends_its_files_before_the_next_runs(
     members = run_in(tmp_path, chunks, stub_run(lambda: quiet_or_sending), "2-4")
     assert [members[f"output_files/{x}/f.txt"] for x in (2, 3, 4)] == [b"2", b"3", b"4"]
     assert not (tmp_path / "_htmap_user_transfer" / "4").exists()
+
+
+@pytest.mark.parametrize("into", ["data", "header"])
+def test_an_archive_cut_short_keeps_its_whole_members(chunks: ModuleType, tmp_path: Path, into: str) -> None:
+    """A job that ends with os._exit(0) leaves its archive as far as its buffer was written."""
+    run_in(tmp_path, chunks, stub_run(lambda: quiet_or_sending), "0-1")
+    path = tmp_path / "_htmap_chunk.tar"
+    whole = chunks.Archive(path).members
+    offset, _ = whole["outputs/1.out"]
+    os.truncate(path, offset + 1 if into == "data" else offset - 400)  # in its data, or in its header
+    assert chunks.Archive(path).members == {name: at for name, at in whole.items() if name != "outputs/1.out"}
