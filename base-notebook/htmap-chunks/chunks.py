@@ -198,7 +198,7 @@ def item_output(found: "Map", item: int, kind: str) -> io.BytesIO | None:
     outputs = archive(output_archive(found._map_dir, job))
     if kind == names.OUTPUT_EXT:
         return io.BytesIO(outputs.read(f"{OUTPUTS}/{item}.{kind}"))
-    if f"{LOGS}/{item}.{kind}" not in outputs.members and f"{OUTPUTS}/{item}.out" in outputs.members:
+    if f"{LOGS}/{item}.{kind}" not in outputs.members and f"{OUTPUTS}/{item}.{names.OUTPUT_EXT}" in outputs.members:
         return io.BytesIO()  # the item ran: an empty stream has no member
     return io.BytesIO(outputs.read(f"{LOGS}/{item}.{kind}"))
 

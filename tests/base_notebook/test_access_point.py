@@ -6,11 +6,10 @@ With the base image only: the entrypoint and its configuration are base's layers
 """
 
 import json
-from typing import Any
 
 import pytest
 
-from tests.base_notebook.test_htmap_surface import htmap_cli
+from tests.base_notebook.test_htmap_surface import htmap_cli, last_json
 from tests.containers import Container, Containers, docker
 from tests.site_pool import ACCESS_POINT_READY, EXECUTE_NODES, Site
 
@@ -134,14 +133,6 @@ def cli_counts(box: Container, tag: str) -> dict[str, int]:
     """A map's items per state (those with any) as `htmap status` shows them."""
     status = json.loads(htmap_cli(box, "status", "--format", "json", "--no-meta").stdout)
     return {state: n for state, n in status[tag]["component_status_counts"].items() if n}
-
-
-def last_json(output: str) -> Any:  # noqa: ANN401 (JSON)
-    """A script's last line, as JSON; all of its output if that is not JSON."""
-    try:
-        return json.loads(output.splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        raise AssertionError(f"no JSON at the end of:\n{output[-3000:]}") from None
 
 
 def test_a_chunked_map_is_per_item_at_the_site_and_loads_after_a_restart(access_point: Container) -> None:

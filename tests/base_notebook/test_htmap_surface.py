@@ -32,7 +32,15 @@ def run(container: Container, tag: str, script: str, env: dict[str, str] | None 
         done = container.exec("python", "-c", code, env=env, check=False, timeout=600)
         assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         lines = done.stdout.strip().splitlines()
-    return json.loads(lines[-1])
+    return last_json("\n".join(lines))
+
+
+def last_json(output: str) -> Any:  # noqa: ANN401 (JSON)
+    """A script's last line, as JSON; all of its output if that is not JSON."""
+    try:
+        return json.loads(output.splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise AssertionError(f"no JSON at the end of:\n{output[-3000:]}") from None
 
 
 def htmap_cli(container: Container, *args: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
